@@ -1,0 +1,155 @@
+//! What each command does, and the lifecycle of a run: validate, connect, run the
+//! script on a blocking thread, and clean up whatever happens.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio_util::sync::CancellationToken;
+
+use crate::bench::spec::RunOptions;
+use crate::cli::{Cli, Command, IngesterArgs, RunArgs};
+use crate::docker::DockerHost;
+use crate::docker::cleanup::Scope;
+use crate::docker::image::benchmark_name;
+use crate::docker::labels::SessionLabels;
+use crate::ingester::mode::Mode;
+use crate::ingester::server::{ServeConfig, run as serve_ingester};
+use crate::script;
+use crate::session::{Session, Settings};
+
+/// Exit code after an interrupt, as shells report SIGINT.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+pub async fn main(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Some(Command::Check { script, benchmarks }) => check(script, benchmarks).await,
+        Some(Command::Clean { all, cache }) => clean(all, cache).await,
+        Some(Command::Ingester(args)) => ingester(args).await,
+        None => run(cli.run).await,
+    }
+}
+
+fn settings(args: &RunArgs) -> Result<Settings> {
+    let script = args.script.clone().context("give a script to run, e.g. scripts/default.rhai")?;
+    for dir in &args.benchmarks {
+        benchmark_name(dir)?;
+    }
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        bail!("--timeout must be a positive number of seconds, not {}", args.timeout);
+    }
+    let mut params: BTreeMap<String, String> = args.params.iter().cloned().collect();
+    // Scripts read these with param("runs", ...) too.
+    params.entry("runs".into()).or_insert(args.runs.to_string());
+    params.entry("warmup".into()).or_insert(args.warmup.to_string());
+    Ok(Settings {
+        script,
+        benchmarks: args.benchmarks.clone(),
+        params,
+        defaults: RunOptions {
+            runs: args.runs,
+            warmup: args.warmup,
+            timeout: Duration::from_secs_f64(args.timeout),
+            ..RunOptions::default()
+        },
+        json: args.json.clone(),
+    })
+}
+
+async fn check(script: std::path::PathBuf, benchmarks: Vec<std::path::PathBuf>) -> Result<i32> {
+    let settings = Settings {
+        script,
+        benchmarks,
+        ..Settings::default()
+    };
+    let session = Arc::new(Session::new(
+        settings,
+        None,
+        tokio::runtime::Handle::current(),
+        CancellationToken::new(),
+    ));
+    script::check(&session)?;
+    println!("{}: ok", session.settings.script.display());
+    Ok(0)
+}
+
+async fn clean(all: bool, cache: bool) -> Result<i32> {
+    let docker = DockerHost::connect(SessionLabels::for_this_process()).await?;
+    let scope = if all { Scope::All } else { Scope::DeadSessions };
+    let swept = docker.sweep(scope).await?;
+    println!("removed {swept}");
+    if cache {
+        let swept = docker.sweep_cache().await?;
+        println!("removed cached {swept}");
+    }
+    Ok(0)
+}
+
+async fn ingester(args: IngesterArgs) -> Result<i32> {
+    let config = ServeConfig {
+        ingest: (args.bind, args.port).into(),
+        control: (args.bind, args.control_port).into(),
+        mode: Mode::from_name(&args.mode)?,
+    };
+    tokio::select! {
+        result = serve_ingester(config) => result?,
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(0)
+}
+
+enum Ending {
+    Finished(Result<()>),
+    Interrupted,
+    Crashed(String),
+}
+
+async fn run(args: RunArgs) -> Result<i32> {
+    let settings = settings(&args)?;
+    script::read_script(&settings.script)?;
+    let docker = DockerHost::connect(SessionLabels::for_this_process()).await?;
+    let leftovers = docker.sweep(Scope::DeadSessions).await?;
+    if leftovers != Default::default() {
+        eprintln!("removed leftovers of an earlier pyrobench that died: {leftovers}");
+    }
+    let cancel = CancellationToken::new();
+    let session = Arc::new(Session::new(
+        settings,
+        Some(docker.clone()),
+        tokio::runtime::Handle::current(),
+        cancel.clone(),
+    ));
+    let worker = session.clone();
+    let mut script_task = tokio::task::spawn_blocking(move || script::run(&worker));
+    let mut terminate = signal(SignalKind::terminate())?;
+    let ending = tokio::select! {
+        joined = &mut script_task => match joined {
+            Ok(result) => Ending::Finished(result),
+            Err(panic) => Ending::Crashed(panic.to_string()),
+        },
+        _ = tokio::signal::ctrl_c() => Ending::Interrupted,
+        _ = terminate.recv() => Ending::Interrupted,
+    };
+    if matches!(ending, Ending::Interrupted) {
+        eprintln!("interrupted: stopping the run and removing its containers and networks");
+        cancel.cancel();
+        // The script stops at its next step; a run in progress is abandoned.
+        let _ = script_task.await;
+    }
+    let swept = docker.sweep(Scope::Session(&docker.labels.session)).await;
+    let written = session.write_json();
+    if let Some(path) = &session.settings.json
+        && written.is_ok()
+    {
+        eprintln!("results written to {}", path.display());
+    }
+    swept.context("cleanup failed: run `pyrobench clean` to remove what is left")?;
+    written?;
+    match ending {
+        Ending::Finished(result) => result.map(|()| 0),
+        Ending::Interrupted => Ok(EXIT_INTERRUPTED),
+        Ending::Crashed(panic) => bail!("pyrobench crashed: {panic}"),
+    }
+}

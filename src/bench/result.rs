@@ -1,0 +1,179 @@
+//! Results of an experiment, as written to JSON and shown in tables.
+
+use serde::{Deserialize, Serialize};
+
+use crate::measure::record::RunRecord;
+use crate::stats::{change_pct, median};
+
+/// Medians of a scenario's successful runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub ok_runs: usize,
+    pub failed_runs: usize,
+    pub wall_s: Option<f64>,
+    pub cpu_s: Option<f64>,
+    pub max_rss_bytes: Option<f64>,
+    pub docker_wall_s: Option<f64>,
+    /// Median upload requests per run, when an ingester was present.
+    pub ingester_requests: Option<f64>,
+}
+
+/// Cost of a scenario against the baseline, in percent of the baseline's medians.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Overhead {
+    /// The scenario this one is compared with.
+    pub baseline: String,
+    pub wall_pct: Option<f64>,
+    pub cpu_pct: Option<f64>,
+    pub rss_pct: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioResult {
+    pub name: String,
+    pub profiling: bool,
+    pub runs: Vec<RunRecord>,
+    pub summary: Summary,
+    /// `None` for the baseline itself.
+    pub overhead: Option<Overhead>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BenchmarkResult {
+    pub name: String,
+    pub image: String,
+    pub scenarios: Vec<ScenarioResult>,
+    /// False when the experiment stopped before all its runs were made.
+    pub complete: bool,
+}
+
+fn median_of(runs: &[&RunRecord], figure: impl Fn(&RunRecord) -> Option<f64>) -> Option<f64> {
+    let values: Vec<f64> = runs.iter().filter_map(|run| figure(run)).collect();
+    median(&values)
+}
+
+impl ScenarioResult {
+    pub fn new(name: &str, profiling: bool) -> Self {
+        Self {
+            name: name.to_string(),
+            profiling,
+            ..Default::default()
+        }
+    }
+
+    /// Medians over successful runs only: a failed or timed-out run is counted, never averaged in.
+    pub fn summarize(&mut self) {
+        let ok: Vec<&RunRecord> = self.runs.iter().filter(|run| run.succeeded()).collect();
+        self.summary = Summary {
+            ok_runs: ok.len(),
+            failed_runs: self.runs.len() - ok.len(),
+            wall_s: median_of(&ok, |run| run.wall_s),
+            cpu_s: median_of(&ok, RunRecord::cpu_s),
+            max_rss_bytes: median_of(&ok, |run| run.max_rss_bytes.map(|b| b as f64)),
+            docker_wall_s: median_of(&ok, |run| run.docker_wall_s),
+            ingester_requests: median_of(&ok, |run| {
+                run.ingester.as_ref().map(|counts| counts.requests as f64)
+            }),
+        };
+    }
+}
+
+impl BenchmarkResult {
+    /// The scenario others are compared with: the one named in `preferred`, else one
+    /// called "baseline", else the first without profiling.
+    pub fn baseline_index(&self, preferred: Option<&str>) -> Option<usize> {
+        let find = |name: &str| self.scenarios.iter().position(|s| s.name == name);
+        match preferred {
+            Some(name) => find(name),
+            None => find("baseline").or_else(|| self.scenarios.iter().position(|s| !s.profiling)),
+        }
+    }
+
+    /// Recomputes every summary and every overhead against the baseline.
+    pub fn finalize(&mut self, preferred_baseline: Option<&str>) {
+        for scenario in &mut self.scenarios {
+            scenario.summarize();
+        }
+        let Some(base_index) = self.baseline_index(preferred_baseline) else {
+            return;
+        };
+        let base = self.scenarios[base_index].clone();
+        for (index, scenario) in self.scenarios.iter_mut().enumerate() {
+            scenario.overhead = (index != base_index).then(|| {
+                let pct = |figure: fn(&Summary) -> Option<f64>| {
+                    change_pct(figure(&base.summary)?, figure(&scenario.summary)?)
+                };
+                Overhead {
+                    baseline: base.name.clone(),
+                    wall_pct: pct(|s| s.wall_s),
+                    cpu_pct: pct(|s| s.cpu_s),
+                    rss_pct: pct(|s| s.max_rss_bytes),
+                }
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(wall: f64, cpu: f64) -> RunRecord {
+        RunRecord {
+            wall_s: Some(wall),
+            cpu_user_s: Some(cpu),
+            cpu_system_s: Some(0.0),
+            max_rss_bytes: Some(1000),
+            exit_code: Some(0),
+            ..Default::default()
+        }
+    }
+
+    fn scenario(name: &str, profiling: bool, runs: Vec<RunRecord>) -> ScenarioResult {
+        ScenarioResult {
+            runs,
+            ..ScenarioResult::new(name, profiling)
+        }
+    }
+
+    #[test]
+    fn overhead_is_against_the_baseline_medians() {
+        let mut result = BenchmarkResult {
+            scenarios: vec![
+                scenario("baseline", false, vec![run(2.0, 2.0), run(2.0, 2.0), run(9.0, 9.0)]),
+                scenario("profiled", true, vec![run(2.2, 3.0), run(2.2, 3.0), run(2.2, 3.0)]),
+            ],
+            ..Default::default()
+        };
+        result.finalize(None);
+        assert_eq!(result.scenarios[0].overhead, None);
+        let overhead = result.scenarios[1].overhead.clone().unwrap();
+        assert!((overhead.wall_pct.unwrap() - 10.0).abs() < 1e-9);
+        assert!((overhead.cpu_pct.unwrap() - 50.0).abs() < 1e-9);
+        assert_eq!(overhead.rss_pct, Some(0.0));
+    }
+
+    #[test]
+    fn failed_runs_are_counted_not_averaged() {
+        let mut timed_out = run(100.0, 100.0);
+        timed_out.timed_out = true;
+        let mut crashed = run(50.0, 50.0);
+        crashed.exit_code = Some(1);
+        let mut result = scenario("x", false, vec![run(1.0, 1.0), timed_out, crashed]);
+        result.summarize();
+        assert_eq!(result.summary.ok_runs, 1);
+        assert_eq!(result.summary.failed_runs, 2);
+        assert_eq!(result.summary.wall_s, Some(1.0));
+    }
+
+    #[test]
+    fn baseline_falls_back_to_the_first_unprofiled_scenario() {
+        let result = BenchmarkResult {
+            scenarios: vec![scenario("a", true, vec![]), scenario("b", false, vec![])],
+            ..Default::default()
+        };
+        assert_eq!(result.baseline_index(None), Some(1));
+        assert_eq!(result.baseline_index(Some("a")), Some(0));
+        assert_eq!(result.baseline_index(Some("zzz")), None);
+    }
+}

@@ -1,0 +1,74 @@
+//! What a scenario runs, and how often.
+
+use std::time::Duration;
+
+/// Environment variable that tells a benchmark to start its agent.
+pub const PROFILING_ENV: &str = "PYROSCOPE_AGENT_BENCHMARK_ENABLE_PROFILING";
+
+/// One scenario: a way of running the benchmark image.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScenarioSpec {
+    pub name: String,
+    /// Sets the profiling switch in the container.
+    pub profiling: bool,
+    /// The network to join; `None` means no network at all, so `ingester` never resolves.
+    pub network: Option<String>,
+    pub aliases: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// Replaces the image's CMD.
+    pub cmd: Option<Vec<String>>,
+    /// Per-run limit for this scenario; the options' limit otherwise.
+    pub timeout: Option<Duration>,
+}
+
+impl ScenarioSpec {
+    /// The container's environment: the profiling switch first, then the scenario's own.
+    pub fn container_env(&self) -> Vec<String> {
+        let switch = self.profiling.then(|| format!("{PROFILING_ENV}=1"));
+        switch
+            .into_iter()
+            .chain(self.env.iter().map(|(key, value)| format!("{key}={value}")))
+            .collect()
+    }
+}
+
+/// How often to run, and what to do when a run fails.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOptions {
+    pub runs: usize,
+    pub warmup: usize,
+    pub timeout: Duration,
+    /// Record failed runs and go on, instead of stopping the script at the first one.
+    pub keep_going: bool,
+    /// Name of the scenario the others are compared with.
+    pub baseline: Option<String>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            runs: 10,
+            warmup: 1,
+            timeout: Duration::from_secs(300),
+            keep_going: false,
+            baseline: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiling_sets_the_switch_and_keeps_user_env() {
+        let spec = ScenarioSpec {
+            profiling: true,
+            env: vec![("N".into(), "30".into())],
+            ..Default::default()
+        };
+        assert_eq!(spec.container_env(), [format!("{PROFILING_ENV}=1"), "N=30".to_string()]);
+        let baseline = ScenarioSpec::default();
+        assert!(baseline.container_env().is_empty());
+    }
+}

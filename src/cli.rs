@@ -1,0 +1,120 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pyrobench",
+    version,
+    about = "Measures what a continuous-profiling agent costs: CPU, wall time and memory, with \
+             the profiling server fast, slow, failing or gone",
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The Rhai script to run, e.g. scripts/default.rhai
+    #[arg(required = true)]
+    pub script: Option<PathBuf>,
+    /// Benchmark folders, each with a Dockerfile; the script sees them as BENCHMARKS
+    pub benchmarks: Vec<PathBuf>,
+    /// Measured runs per scenario, where the script does not say
+    #[arg(long, default_value_t = 10)]
+    pub runs: usize,
+    /// Warm-up runs per scenario, not measured, where the script does not say
+    #[arg(long, default_value_t = 1)]
+    pub warmup: usize,
+    /// Time limit of each run, in seconds; a run past it is killed and reported as timed out
+    #[arg(long, default_value_t = 300.0)]
+    pub timeout: f64,
+    /// A script parameter, read with param("key", default); repeat for more
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub params: Vec<(String, String)>,
+    /// Write every saved result, and whatever was measured before an error, to this JSON file
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compile a script and report errors with line and column; never touches Docker
+    Check {
+        script: PathBuf,
+        /// Benchmark folders, as for a run (only their number matters here)
+        benchmarks: Vec<PathBuf>,
+    },
+    /// Remove containers and networks that a pyrobench process which died left behind
+    Clean {
+        /// Also remove those of pyrobench processes that are still running
+        #[arg(long)]
+        all: bool,
+        /// Also remove cached images and the init volume (they are rebuilt when needed)
+        #[arg(long)]
+        cache: bool,
+    },
+    /// Run the ingester on this host, for pointing a real agent at it
+    Ingester(IngesterArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IngesterArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Port agents upload to
+    #[arg(long, default_value_t = 4040)]
+    pub port: u16,
+    /// Port serving GET /stats and PUT /mode
+    #[arg(long, default_value_t = 4041)]
+    pub control_port: u16,
+    /// How to answer uploads
+    #[arg(long, default_value = "fast")]
+    pub mode: String,
+}
+
+fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE (for example --set runs=5)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_script_with_folders_and_options_parses() {
+        let cli = Cli::try_parse_from([
+            "pyrobench", "scripts/default.rhai", "benchmarks/fibonacci", "--runs", "3", "--set", "delay=5",
+        ])
+        .unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.run.benchmarks, [PathBuf::from("benchmarks/fibonacci")]);
+        assert_eq!(cli.run.runs, 3);
+        assert_eq!(cli.run.params, [("delay".to_string(), "5".to_string())]);
+    }
+
+    #[test]
+    fn subcommands_parse_without_a_script() {
+        let cli = Cli::try_parse_from(["pyrobench", "clean", "--all"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Clean { all: true, cache: false })));
+        let cli = Cli::try_parse_from(["pyrobench", "check", "x.rhai"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Check { .. })));
+    }
+
+    #[test]
+    fn a_bad_set_is_refused() {
+        assert!(Cli::try_parse_from(["pyrobench", "s.rhai", "--set", "novalue"]).is_err());
+        assert!(Cli::try_parse_from(["pyrobench"]).is_err());
+    }
+}

@@ -1,0 +1,126 @@
+//! Sweeping what pyrobench created: on exit, on error, on Ctrl-C, and for `pyrobench clean`.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result};
+use bollard::query_parameters::{
+    ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListNetworksOptionsBuilder,
+    ListVolumesOptionsBuilder, RemoveImageOptionsBuilder,
+};
+
+use super::{DockerHost, labels};
+
+/// What a sweep removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    pub containers: usize,
+    pub networks: usize,
+    pub images: usize,
+    pub volumes: usize,
+}
+
+impl std::fmt::Display for Swept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} container(s), {} network(s), {} image(s), {} volume(s)",
+            self.containers, self.networks, self.images, self.volumes
+        )
+    }
+}
+
+/// Which managed resources a sweep takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// This process's own session.
+    Session(&'a str),
+    /// Sessions whose process has died on this host.
+    DeadSessions,
+    /// Everything labelled as pyrobench's, live or not.
+    All,
+}
+
+fn label_filter(label: &str) -> HashMap<String, Vec<String>> {
+    HashMap::from([("label".to_string(), vec![label.to_string()])])
+}
+
+impl DockerHost {
+    /// Removes the containers first (that detaches them), then the networks.
+    pub async fn sweep(&self, scope: Scope<'_>) -> Result<Swept> {
+        let filter = match scope {
+            Scope::Session(session) => label_filter(&format!("{}={session}", labels::SESSION)),
+            Scope::DeadSessions | Scope::All => label_filter(&format!("{}=true", labels::MANAGED)),
+        };
+        let keep = |labels: &HashMap<String, String>| match scope {
+            Scope::DeadSessions => labels::owner_is_dead(labels),
+            _ => true,
+        };
+        let mut swept = Swept::default();
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filter)
+            .build();
+        let containers = self
+            .api
+            .list_containers(Some(options))
+            .await
+            .context("cannot list containers")?;
+        for container in containers {
+            if keep(&container.labels.unwrap_or_default())
+                && let Some(id) = container.id
+            {
+                self.remove_container(&id).await?;
+                swept.containers += 1;
+            }
+        }
+        let options = ListNetworksOptionsBuilder::default().filters(&filter).build();
+        let networks = self
+            .api
+            .list_networks(Some(options))
+            .await
+            .context("cannot list networks")?;
+        for network in networks {
+            if keep(&network.labels.unwrap_or_default())
+                && let Some(id) = network.id
+            {
+                self.remove_network(&id).await?;
+                swept.networks += 1;
+            }
+        }
+        Ok(swept)
+    }
+
+    /// Removes the cached images and volumes (ingester images, the init volume, built
+    /// benchmark images), which are kept between runs on purpose.
+    pub async fn sweep_cache(&self) -> Result<Swept> {
+        let filter = label_filter(&format!("{}=true", labels::CACHE));
+        let mut swept = Swept::default();
+        let options = ListVolumesOptionsBuilder::default().filters(&filter).build();
+        let volumes = self
+            .api
+            .list_volumes(Some(options))
+            .await
+            .context("cannot list volumes")?;
+        for volume in volumes.volumes.unwrap_or_default() {
+            self.remove_volume(&volume.name).await?;
+            swept.volumes += 1;
+        }
+        let options = ListImagesOptionsBuilder::default().filters(&filter).build();
+        let images = self
+            .api
+            .list_images(Some(options))
+            .await
+            .context("cannot list images")?;
+        for image in images {
+            let options = RemoveImageOptionsBuilder::default().force(true).build();
+            super::ignore_not_found(
+                self.api
+                    .remove_image(&image.id, Some(options), None)
+                    .await
+                    .map(|_| ()),
+            )?;
+            swept.images += 1;
+        }
+        Ok(swept)
+    }
+}

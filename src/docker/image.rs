@@ -1,0 +1,218 @@
+//! Images: building a benchmark folder, and reading an image's command.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use bollard::query_parameters::BuildImageOptionsBuilder;
+use futures_util::StreamExt;
+
+use super::{DockerHost, labels};
+
+/// A built image and the benchmark it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltImage {
+    /// Benchmark name: the folder's name.
+    pub name: String,
+    pub tag: String,
+    pub id: String,
+}
+
+/// The command an image runs when none is given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageCommand {
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+}
+
+impl ImageCommand {
+    /// The argv a container runs, with `cmd` replacing the image's CMD when given, as
+    /// `docker run IMAGE CMD...` does.
+    pub fn argv(&self, cmd_override: Option<&[String]>) -> Vec<String> {
+        let cmd = cmd_override.unwrap_or(&self.cmd);
+        self.entrypoint.iter().chain(cmd).cloned().collect()
+    }
+}
+
+/// Checks that `dir` is a benchmark folder and returns its name.
+pub fn benchmark_name(dir: &Path) -> Result<String> {
+    if !dir.exists() {
+        bail!(
+            "benchmark folder {} does not exist: give the path of a folder that holds a Dockerfile",
+            dir.display()
+        );
+    }
+    if !dir.is_dir() {
+        bail!(
+            "benchmark {} is not a folder: give the folder that holds the Dockerfile",
+            dir.display()
+        );
+    }
+    if !dir.join("Dockerfile").is_file() {
+        bail!(
+            "benchmark folder {} has no Dockerfile: add one (see benchmarks/README.md)",
+            dir.display()
+        );
+    }
+    let canonical = dir.canonicalize().unwrap_or_else(|_| PathBuf::from(dir));
+    let name = canonical
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "benchmark".to_string());
+    Ok(name)
+}
+
+/// Docker tags allow lowercase letters, digits and a few separators.
+pub fn tag_for(name: &str) -> String {
+    let clean: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '-' })
+        .collect();
+    format!("pyrobench/{}:latest", clean.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
+}
+
+/// Packs a folder as a build context.
+fn context_tar(dir: &Path) -> Result<Vec<u8>> {
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.follow_symlinks(true);
+    builder
+        .append_dir_all(".", dir)
+        .with_context(|| format!("cannot read benchmark folder {}", dir.display()))?;
+    builder.into_inner().context("cannot pack the build context")
+}
+
+const BUILD_LOG_TAIL: usize = 40;
+
+impl DockerHost {
+    /// Builds the image of a benchmark folder. The folder is the build context. Built
+    /// images stay cached, so an unchanged folder builds again in moments.
+    pub async fn build_benchmark(&self, dir: &Path) -> Result<BuiltImage> {
+        let name = benchmark_name(dir)?;
+        let tag = tag_for(&name);
+        let context = context_tar(dir)?;
+        let image_labels = HashMap::from([
+            (labels::CACHE.to_string(), "true".to_string()),
+            ("io.pyrobench.benchmark".to_string(), name.clone()),
+        ]);
+        let options = BuildImageOptionsBuilder::default()
+            .dockerfile("Dockerfile")
+            .t(&tag)
+            .rm(true)
+            .forcerm(true)
+            .labels(&image_labels)
+            .build();
+        let mut log = String::new();
+        let mut stream = self
+            .api
+            .build_image(options, None, Some(bollard::body_full(context.into())));
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(info) => {
+                    if let Some(text) = info.stream {
+                        log.push_str(&text);
+                    }
+                    if let Some(detail) = info.error_detail.and_then(|d| d.message) {
+                        return Err(build_failure(dir, &detail, &log));
+                    }
+                }
+                Err(error) => return Err(build_failure(dir, &error.to_string(), &log)),
+            }
+        }
+        let id = self.image_id(&tag).await?;
+        Ok(BuiltImage { name, tag, id })
+    }
+
+    pub async fn image_id(&self, reference: &str) -> Result<String> {
+        let inspect = self
+            .api
+            .inspect_image(reference)
+            .await
+            .with_context(|| format!("image {reference} is not available"))?;
+        Ok(inspect.id.unwrap_or_default())
+    }
+
+    pub async fn image_exists(&self, reference: &str) -> Result<bool> {
+        match self.api.inspect_image(reference).await {
+            Ok(_) => Ok(true),
+            Err(error) if super::is_not_found(&error) => Ok(false),
+            Err(error) => Err(error).context("cannot inspect image"),
+        }
+    }
+
+    pub async fn image_command(&self, reference: &str) -> Result<ImageCommand> {
+        let inspect = self.api.inspect_image(reference).await.with_context(|| {
+            format!("image {reference} does not exist: build it first (build_image in a script)")
+        })?;
+        let config = inspect.config.unwrap_or_default();
+        Ok(ImageCommand {
+            entrypoint: config.entrypoint.unwrap_or_default(),
+            cmd: config.cmd.unwrap_or_default(),
+        })
+    }
+}
+
+fn build_failure(dir: &Path, error: &str, log: &str) -> anyhow::Error {
+    let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    let tail = lines[lines.len().saturating_sub(BUILD_LOG_TAIL)..].join("\n");
+    let hint = if looks_like_missing_base_image(error) {
+        "\nhint: a base image is missing and nothing can be pulled here; make it with \
+         scripts/base-image.sh (for example `scripts/base-image.sh bookworm`)"
+    } else {
+        ""
+    };
+    anyhow::anyhow!(
+        "building {} failed: {}{hint}\n--- build log (last {} lines) ---\n{tail}",
+        dir.display(),
+        error.trim(),
+        BUILD_LOG_TAIL
+    )
+}
+
+fn looks_like_missing_base_image(error: &str) -> bool {
+    let error = error.to_lowercase();
+    ["pull access denied", "repository does not exist", "manifest unknown", "not found: manifest"]
+        .iter()
+        .any(|needle| error.contains(needle))
+        || (error.contains("registry") && (error.contains("dial") || error.contains("lookup")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_lowercase_and_safe() {
+        assert_eq!(tag_for("Fibonacci"), "pyrobench/fibonacci:latest");
+        assert_eq!(tag_for("my bench!"), "pyrobench/my-bench:latest");
+    }
+
+    #[test]
+    fn cmd_override_replaces_cmd_but_keeps_entrypoint() {
+        let command = ImageCommand {
+            entrypoint: vec!["/bin/app".into()],
+            cmd: vec!["--default".into()],
+        };
+        assert_eq!(command.argv(None), ["/bin/app", "--default"]);
+        assert_eq!(command.argv(Some(&["-x".to_string()])), ["/bin/app", "-x"]);
+    }
+
+    #[test]
+    fn bad_folders_are_named_with_the_fix() {
+        let missing = benchmark_name(Path::new("/no/such/folder")).unwrap_err();
+        assert!(missing.to_string().contains("/no/such/folder does not exist"));
+        let empty = std::env::temp_dir().join(format!("pyrobench-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).unwrap();
+        let error = benchmark_name(&empty).unwrap_err().to_string();
+        std::fs::remove_dir_all(&empty).unwrap();
+        assert!(error.contains("has no Dockerfile"), "{error}");
+    }
+
+    #[test]
+    fn pull_failures_get_the_base_image_hint() {
+        assert!(looks_like_missing_base_image(
+            "pull access denied for debian, repository does not exist"
+        ));
+        assert!(!looks_like_missing_base_image("The command '/bin/sh -c false' returned a non-zero code: 1"));
+    }
+}

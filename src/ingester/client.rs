@@ -1,0 +1,120 @@
+//! The engine's side of an ingester container: start it, read its stats, change its mode.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::{Method, Request};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+use super::mode::Mode;
+use super::stats::RunCounts;
+use super::{CONTROL_PORT, HOSTNAME, INGEST_PORT};
+use crate::docker::DockerHost;
+use crate::docker::container::ContainerPlan;
+
+/// A running ingester container.
+#[derive(Clone)]
+pub struct IngesterHandle {
+    pub container_id: String,
+    pub network: String,
+    control_base: String,
+    http: Client<HttpConnector, Full<Bytes>>,
+}
+
+impl std::fmt::Debug for IngesterHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngesterHandle")
+            .field("container_id", &self.container_id)
+            .field("network", &self.network)
+            .field("control", &self.control_base)
+            .finish()
+    }
+}
+
+impl IngesterHandle {
+    /// Starts the ingester on `network`, reachable there as `ingester:4040`. Its control
+    /// port is published on 127.0.0.1 only, so the engine can reach it and nothing else can.
+    pub async fn start(docker: &DockerHost, network: &str, mode: &Mode, suffix: &str) -> Result<Self> {
+        let image = docker.ensure_ingester_image().await?;
+        let plan = ContainerPlan {
+            image,
+            name: suffix.to_string(),
+            role: "ingester".to_string(),
+            cmd: Some(vec![
+                "--bind".into(),
+                "0.0.0.0".into(),
+                "--port".into(),
+                INGEST_PORT.to_string(),
+                "--control-port".into(),
+                CONTROL_PORT.to_string(),
+            ]),
+            // The default bridge carries the published control port; the benchmark
+            // network, which is internal, carries the uploads.
+            network: Some("bridge".to_string()),
+            loopback_ports: vec![CONTROL_PORT],
+            ..Default::default()
+        };
+        let container_id = docker.create_container(&plan).await?;
+        docker
+            .connect_network(network, &container_id, &[HOSTNAME.to_string()])
+            .await?;
+        docker.start_container(&container_id).await?;
+        let port = docker.loopback_port(&container_id, CONTROL_PORT).await?;
+        let handle = Self {
+            container_id,
+            network: network.to_string(),
+            control_base: format!("http://127.0.0.1:{port}"),
+            http: Client::builder(TokioExecutor::new()).build_http(),
+        };
+        handle.wait_ready(Duration::from_secs(15)).await?;
+        handle.set_mode(mode).await?;
+        Ok(handle)
+    }
+
+    async fn wait_ready(&self, limit: Duration) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            match self.call(Method::GET, "/health", None).await {
+                Ok(_) => return Ok(()),
+                Err(error) if started.elapsed() > limit => {
+                    return Err(error).context("the ingester did not become ready within 15 s");
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<Bytes> {
+        let request = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.control_base))
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body.unwrap_or_default())))?;
+        let response = tokio::time::timeout(Duration::from_secs(10), self.http.request(request))
+            .await
+            .context("the ingester's control port did not answer within 10 s")?
+            .context("cannot reach the ingester's control port")?;
+        let status = response.status();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        if !status.is_success() {
+            bail!("ingester control {path}: {status}: {}", String::from_utf8_lossy(&bytes).trim());
+        }
+        Ok(bytes)
+    }
+
+    /// Counters since the last reset; with `reset`, a new window starts atomically.
+    pub async fn stats(&self, reset: bool) -> Result<RunCounts> {
+        let path = if reset { "/stats?reset=true" } else { "/stats" };
+        let bytes = self.call(Method::GET, path, None).await?;
+        serde_json::from_slice(&bytes).context("the ingester sent stats that do not parse")
+    }
+
+    pub async fn set_mode(&self, mode: &Mode) -> Result<()> {
+        self.call(Method::PUT, "/mode", Some(serde_json::to_vec(mode)?)).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,15 @@
+//! The built-in ingester: a Pyroscope-compatible server that counts what agents upload.
+
+pub mod client;
+pub mod control;
+pub mod image;
+pub mod mode;
+pub mod server;
+pub mod stats;
+
+/// The port agents upload to, inside the benchmark network.
+pub const INGEST_PORT: u16 = 4040;
+/// The port the engine reads stats and switches modes on.
+pub const CONTROL_PORT: u16 = 4041;
+/// The name agents reach the ingester by on its network.
+pub const HOSTNAME: &str = "ingester";

@@ -1,0 +1,84 @@
+//! The cached volume that carries the measuring init into every benchmark container.
+//!
+//! Mounting a volume costs nothing per run, where copying the binary into each container
+//! would. The volume is keyed by the binary's hash, like the ingester image.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use crate::docker::DockerHost;
+use crate::docker::container::{ContainerPlan, VolumeMount, WaitOutcome};
+use crate::ingester::image::{BINARY_PATH, self_binary};
+
+/// Where the volume is mounted in benchmark containers.
+pub const MOUNT_POINT: &str = "/.pyrobench";
+/// Hidden subcommand that copies this binary into a folder (run inside a container).
+pub const INSTALL_SUBCOMMAND: &str = "__install-init";
+const FILE_NAME: &str = "pyrobench";
+
+/// Path of the init inside a benchmark container.
+pub fn init_path() -> String {
+    format!("{MOUNT_POINT}/{FILE_NAME}")
+}
+
+/// Copies the running executable into `dir`. The rename makes it appear whole or not at all.
+pub fn install_self_into(dir: &Path) -> Result<()> {
+    let exe = std::env::current_exe().context("cannot locate the running executable")?;
+    let partial = dir.join(format!("{FILE_NAME}.partial"));
+    std::fs::copy(&exe, &partial).with_context(|| format!("cannot write {}", partial.display()))?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o755))?;
+    std::fs::rename(&partial, dir.join(FILE_NAME))?;
+    Ok(())
+}
+
+impl DockerHost {
+    /// Returns the init volume's name, creating and filling it if this binary has none.
+    pub async fn ensure_init_volume(&self) -> Result<String> {
+        let binary = self_binary()?;
+        let volume = format!("pyrobench-init-{}", binary.hash);
+        if self.volume_exists(&volume).await? {
+            return Ok(volume);
+        }
+        let image = self.ensure_ingester_image().await?;
+        self.create_cache_volume(&volume).await?;
+        let filled = self.fill_init_volume(&image, &volume).await;
+        if filled.is_err() {
+            let _ = self.remove_volume(&volume).await;
+        }
+        filled.map(|()| volume)
+    }
+
+    async fn fill_init_volume(&self, image: &str, volume: &str) -> Result<()> {
+        let plan = ContainerPlan {
+            image: image.to_string(),
+            name: "install-init".to_string(),
+            role: "installer".to_string(),
+            entrypoint: Some(vec![
+                BINARY_PATH.to_string(),
+                INSTALL_SUBCOMMAND.to_string(),
+                "/vol".to_string(),
+            ]),
+            volumes: vec![VolumeMount {
+                volume: volume.to_string(),
+                target: "/vol".to_string(),
+                read_only: false,
+            }],
+            ..Default::default()
+        };
+        let id = self.create_container(&plan).await?;
+        let outcome = async {
+            self.start_container(&id).await?;
+            self.wait_container(&id, Duration::from_secs(60)).await
+        }
+        .await;
+        let log = self.container_logs(&id, 20).await.unwrap_or_default();
+        self.remove_container(&id).await?;
+        match outcome? {
+            WaitOutcome::Exited(0) => Ok(()),
+            other => bail!("filling the init volume failed ({other:?}): {}", log.trim()),
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! What one run yields: the init's report from inside the container, and the full record.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ingester::stats::RunCounts;
+
+/// Prefix of the line the init writes on stderr when the command exits.
+pub const MARKER: &str = "@@pyrobench-run ";
+
+/// Figures the init measured inside the container.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct InitReport {
+    pub wall_s: f64,
+    pub cpu_user_s: f64,
+    pub cpu_system_s: f64,
+    pub max_rss_bytes: u64,
+    pub exit_code: i32,
+    pub signal: Option<i32>,
+}
+
+impl InitReport {
+    pub fn failed_to_start(wall_s: f64) -> Self {
+        Self {
+            wall_s,
+            cpu_user_s: 0.0,
+            cpu_system_s: 0.0,
+            max_rss_bytes: 0,
+            exit_code: 127,
+            signal: None,
+        }
+    }
+
+    pub fn to_marker_line(&self) -> String {
+        format!("{MARKER}{}", serde_json::to_string(self).expect("plain data serializes"))
+    }
+
+    /// Finds the last marker line in a container's log. Output the command printed
+    /// without a trailing newline can share the marker's line, so search within lines.
+    pub fn from_log(log: &str) -> Option<Self> {
+        log.lines().rev().find_map(|line| {
+            let start = line.find(MARKER)?;
+            serde_json::from_str(&line[start + MARKER.len()..]).ok()
+        })
+    }
+}
+
+/// Removes the init's marker lines, so logs read as the benchmark printed them.
+pub fn strip_markers(log: &str) -> String {
+    log.lines()
+        .filter(|line| !line.contains(MARKER))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One measured run, as it appears in the JSON output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct RunRecord {
+    /// Wall time of the benchmarked command, measured inside the container.
+    pub wall_s: Option<f64>,
+    pub cpu_user_s: Option<f64>,
+    pub cpu_system_s: Option<f64>,
+    /// Peak resident set of the largest process in the container's process tree.
+    pub max_rss_bytes: Option<u64>,
+    /// Docker's own StartedAt to FinishedAt, container start-up and teardown included.
+    pub docker_wall_s: Option<f64>,
+    pub exit_code: Option<i64>,
+    pub timed_out: bool,
+    /// What the ingesters on the run's network received during the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ingester: Option<RunCounts>,
+    /// Why the run failed, with the tail of its log, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+impl RunRecord {
+    pub fn cpu_s(&self) -> Option<f64> {
+        Some(self.cpu_user_s? + self.cpu_system_s?)
+    }
+
+    /// A run counts in the statistics only when it finished on time with exit code 0.
+    pub fn succeeded(&self) -> bool {
+        !self.timed_out && self.exit_code == Some(0) && self.wall_s.is_some()
+    }
+
+    pub fn apply_init_report(&mut self, report: &InitReport) {
+        self.wall_s = Some(report.wall_s);
+        self.cpu_user_s = Some(report.cpu_user_s);
+        self.cpu_system_s = Some(report.cpu_system_s);
+        self.max_rss_bytes = Some(report.max_rss_bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> InitReport {
+        InitReport {
+            wall_s: 1.5,
+            cpu_user_s: 1.25,
+            cpu_system_s: 0.125,
+            max_rss_bytes: 4096,
+            exit_code: 0,
+            signal: None,
+        }
+    }
+
+    #[test]
+    fn marker_round_trips_through_a_log() {
+        let log = format!("hello\n{}\n", report().to_marker_line());
+        assert_eq!(InitReport::from_log(&log), Some(report()));
+    }
+
+    #[test]
+    fn marker_is_found_after_output_without_newline() {
+        let log = format!("partial line{}\n", report().to_marker_line());
+        assert_eq!(InitReport::from_log(&log), Some(report()));
+    }
+
+    #[test]
+    fn the_last_marker_wins_and_garbage_is_ignored() {
+        let mut later = report();
+        later.exit_code = 3;
+        let log = format!(
+            "{}\n{MARKER}not json\n{}\n",
+            report().to_marker_line(),
+            later.to_marker_line()
+        );
+        assert_eq!(InitReport::from_log(&log), Some(later));
+        assert_eq!(InitReport::from_log("no marker here"), None);
+    }
+
+    #[test]
+    fn strip_markers_keeps_the_benchmark_output() {
+        let log = format!("a\nb\n{}", report().to_marker_line());
+        assert_eq!(strip_markers(&log), "a\nb");
+    }
+
+    #[test]
+    fn only_clean_exits_succeed() {
+        let mut run = RunRecord::default();
+        run.apply_init_report(&report());
+        run.exit_code = Some(0);
+        assert!(run.succeeded());
+        assert_eq!(run.cpu_s(), Some(1.375));
+        run.exit_code = Some(1);
+        assert!(!run.succeeded());
+        run.exit_code = Some(0);
+        run.timed_out = true;
+        assert!(!run.succeeded());
+    }
+}

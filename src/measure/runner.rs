@@ -1,0 +1,149 @@
+//! One measured run: create, start, wait with a limit, read, remove.
+
+use std::time::Duration;
+
+use anyhow::Result;
+
+use super::init::INIT_SUBCOMMAND;
+use super::install::{MOUNT_POINT, init_path};
+use super::record::{InitReport, RunRecord, strip_markers};
+use crate::docker::DockerHost;
+use crate::docker::container::{ContainerPlan, VolumeMount, WaitOutcome};
+
+/// Lines of a failed run's log quoted in its failure message.
+pub const LOG_TAIL_LINES: usize = 20;
+
+/// What to run, fully resolved.
+#[derive(Debug, Clone, Default)]
+pub struct RunPlan {
+    pub image: String,
+    /// The command: the image's entrypoint and cmd, or an override.
+    pub argv: Vec<String>,
+    pub env: Vec<String>,
+    /// Network name; `None` runs with no network at all.
+    pub network: Option<String>,
+    pub aliases: Vec<String>,
+    pub timeout: Duration,
+    /// Container name suffix, for a reader of `docker ps`.
+    pub label: String,
+}
+
+/// A finished run: its record and its log, markers removed.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub record: RunRecord,
+    pub log: String,
+}
+
+/// Runs the plan under the measuring init, and always removes the container.
+pub async fn run_measured(docker: &DockerHost, init_volume: &str, plan: &RunPlan) -> Result<RunOutcome> {
+    let mut entrypoint = vec![init_path(), INIT_SUBCOMMAND.to_string(), "--".to_string()];
+    entrypoint.extend(plan.argv.iter().cloned());
+    let container = ContainerPlan {
+        image: plan.image.clone(),
+        name: plan.label.clone(),
+        role: "benchmark".to_string(),
+        entrypoint: Some(entrypoint),
+        // An empty cmd keeps the image's CMD from being appended to the entrypoint.
+        cmd: Some(Vec::new()),
+        env: plan.env.clone(),
+        network: plan.network.clone(),
+        aliases: plan.aliases.clone(),
+        volumes: vec![VolumeMount {
+            volume: init_volume.to_string(),
+            target: MOUNT_POINT.to_string(),
+            read_only: true,
+        }],
+        ..Default::default()
+    };
+    let id = docker.create_container(&container).await?;
+    let outcome = observe(docker, &id, plan).await;
+    let removed = docker.remove_container(&id).await;
+    let outcome = outcome?;
+    removed?;
+    Ok(outcome)
+}
+
+async fn observe(docker: &DockerHost, id: &str, plan: &RunPlan) -> Result<RunOutcome> {
+    docker.start_container(id).await?;
+    let waited = docker.wait_container(id, plan.timeout).await?;
+    let times = docker.container_times(id).await?;
+    let raw_log = docker.container_logs(id, 200).await?;
+    let mut record = RunRecord {
+        docker_wall_s: times.docker_wall_s,
+        exit_code: times.exit_code,
+        timed_out: waited == WaitOutcome::TimedOut,
+        ..Default::default()
+    };
+    if !record.timed_out
+        && let Some(report) = InitReport::from_log(&raw_log)
+    {
+        record.apply_init_report(&report);
+    }
+    let log = strip_markers(&raw_log);
+    record.failure = failure_reason(&record, times.oom_killed, plan).map(|reason| {
+        let tail = log_tail(&log, LOG_TAIL_LINES);
+        if tail.is_empty() {
+            format!("{reason} (the log is empty)")
+        } else {
+            format!("{reason}; last log lines:\n{tail}")
+        }
+    });
+    Ok(RunOutcome { record, log })
+}
+
+fn failure_reason(record: &RunRecord, oom_killed: bool, plan: &RunPlan) -> Option<String> {
+    if record.timed_out {
+        return Some(format!(
+            "timed out after {} s and was killed (raise the limit with --timeout or the `timeout` option)",
+            plan.timeout.as_secs_f64()
+        ));
+    }
+    if oom_killed {
+        return Some("was killed for running out of memory".to_string());
+    }
+    match record.exit_code {
+        Some(0) if record.wall_s.is_none() => {
+            Some("exited 0 but the measuring init reported nothing".to_string())
+        }
+        Some(0) => None,
+        Some(code) => Some(format!("exited with code {code}")),
+        None => Some("has no exit code".to_string()),
+    }
+}
+
+pub fn log_tail(log: &str, lines: usize) -> String {
+    let kept: Vec<&str> = log.lines().collect();
+    kept[kept.len().saturating_sub(lines)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_tail_keeps_the_last_lines() {
+        assert_eq!(log_tail("a\nb\nc\n", 2), "b\nc");
+        assert_eq!(log_tail("a", 5), "a");
+        assert_eq!(log_tail("", 5), "");
+    }
+
+    #[test]
+    fn failures_say_why() {
+        let plan = RunPlan {
+            timeout: Duration::from_secs(7),
+            ..Default::default()
+        };
+        let mut record = RunRecord {
+            exit_code: Some(3),
+            wall_s: Some(1.0),
+            ..Default::default()
+        };
+        assert_eq!(failure_reason(&record, false, &plan).unwrap(), "exited with code 3");
+        record.timed_out = true;
+        assert!(failure_reason(&record, false, &plan).unwrap().contains("timed out after 7 s"));
+        record.timed_out = false;
+        record.exit_code = Some(0);
+        assert_eq!(failure_reason(&record, false, &plan), None);
+    }
+}

@@ -1,0 +1,144 @@
+//! Converting Rhai values to the core's types, with errors that name the bad key.
+
+use std::time::Duration;
+
+use anyhow::{Result, anyhow, bail};
+use rhai::{Dynamic, Map};
+
+use super::types::{NetworkObj, image_ref};
+use crate::bench::spec::{RunOptions, ScenarioSpec};
+use crate::ingester::mode::Mode;
+use crate::session::ImageRef;
+
+fn check_keys(map: &Map, known: &[&str], what: &str) -> Result<()> {
+    for key in map.keys() {
+        if !known.contains(&key.as_str()) {
+            bail!("unknown key `{key}` in {what}: use {}", known.join(", "));
+        }
+    }
+    Ok(())
+}
+
+fn string(value: &Dynamic, key: &str) -> Result<String> {
+    value
+        .clone()
+        .into_immutable_string()
+        .map(|s| s.to_string())
+        .map_err(|kind| anyhow!("`{key}` must be a string, not {kind}"))
+}
+
+fn string_list(value: &Dynamic, key: &str) -> Result<Vec<String>> {
+    if value.is_string() {
+        return Ok(vec![string(value, key)?]);
+    }
+    let array = value
+        .clone()
+        .into_array()
+        .map_err(|kind| anyhow!("`{key}` must be an array of strings, not {kind}"))?;
+    array.iter().map(|item| string(item, key)).collect()
+}
+
+pub fn seconds(value: &Dynamic, key: &str) -> Result<Duration> {
+    let secs = if let Ok(int) = value.as_int() {
+        int as f64
+    } else if let Ok(float) = value.as_float() {
+        float
+    } else {
+        bail!("`{key}` must be a number of seconds, not {}", value.type_name());
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| anyhow!("`{key}` must be a positive number of seconds"))
+}
+
+fn count(value: &Dynamic, key: &str) -> Result<usize> {
+    let int = value
+        .as_int()
+        .map_err(|kind| anyhow!("`{key}` must be a whole number, not {kind}"))?;
+    usize::try_from(int).map_err(|_| anyhow!("`{key}` must not be negative"))
+}
+
+fn flag(value: &Dynamic, key: &str) -> Result<bool> {
+    value
+        .as_bool()
+        .map_err(|kind| anyhow!("`{key}` must be true or false, not {kind}"))
+}
+
+const SPEC_KEYS: &[&str] = &["name", "profiling", "network", "alias", "aliases", "env", "cmd", "timeout"];
+
+/// `#{ name, profiling, network, alias, env, cmd, timeout }`.
+pub fn scenario_spec(map: &Map, default_name: &str) -> Result<ScenarioSpec> {
+    check_keys(map, SPEC_KEYS, "a scenario")?;
+    let mut spec = ScenarioSpec {
+        name: default_name.to_string(),
+        ..Default::default()
+    };
+    for (key, value) in map {
+        match key.as_str() {
+            "name" => spec.name = string(value, key)?,
+            "profiling" => spec.profiling = flag(value, key)?,
+            "network" if value.is_unit() => spec.network = None,
+            "network" => spec.network = Some(network_name(value)?),
+            "alias" | "aliases" => spec.aliases.extend(string_list(value, key)?),
+            "env" => {
+                let env = value
+                    .clone()
+                    .try_cast::<Map>()
+                    .ok_or_else(|| anyhow!("`env` must be a map such as #{{ N: \"30\" }}"))?;
+                for (name, value) in env {
+                    spec.env.push((name.to_string(), value.to_string()));
+                }
+            }
+            "cmd" => spec.cmd = Some(string_list(value, key)?),
+            "timeout" => spec.timeout = Some(seconds(value, key)?),
+            _ => unreachable!("keys are checked above"),
+        }
+    }
+    Ok(spec)
+}
+
+pub fn network_name(value: &Dynamic) -> Result<String> {
+    if let Some(network) = value.clone().try_cast::<NetworkObj>() {
+        return Ok(network.name);
+    }
+    string(value, "network").map_err(|_| anyhow!("`network` must be a network from network(), or a name"))
+}
+
+const OPTION_KEYS: &[&str] = &["runs", "warmup", "timeout", "keep_going", "baseline"];
+
+/// `#{ runs, warmup, timeout, keep_going, baseline }` over the command line's defaults.
+pub fn run_options(map: &Map, defaults: &RunOptions) -> Result<RunOptions> {
+    check_keys(map, OPTION_KEYS, "the options")?;
+    let mut options = defaults.clone();
+    for (key, value) in map {
+        match key.as_str() {
+            "runs" => options.runs = count(value, key)?,
+            "warmup" => options.warmup = count(value, key)?,
+            "timeout" => options.timeout = seconds(value, key)?,
+            "keep_going" => options.keep_going = flag(value, key)?,
+            "baseline" => options.baseline = Some(string(value, key)?),
+            _ => unreachable!("keys are checked above"),
+        }
+    }
+    if options.runs == 0 {
+        bail!("`runs` must be at least 1");
+    }
+    Ok(options)
+}
+
+/// `#{ mode: "fast", ... }`, checked against the known modes.
+pub fn mode(map: &Map) -> Result<Mode> {
+    let name = match map.get("mode") {
+        Some(value) => string(value, "mode")?,
+        None => "fast".to_string(),
+    };
+    Mode::from_name(&name)?;
+    let json: serde_json::Value = rhai::serde::from_dynamic(&Dynamic::from_map(map.clone()))
+        .map_err(|e| anyhow!("bad ingester settings: {e}"))?;
+    let mut json = json;
+    json["mode"] = serde_json::Value::String(name);
+    serde_json::from_value(json).map_err(|e| anyhow!("bad ingester settings: {e}"))
+}
+
+/// An image from `build_image`, or an image tag.
+pub fn image(value: &Dynamic) -> Result<ImageRef> {
+    image_ref(value)
+}

@@ -1,0 +1,37 @@
+//! Script functions for the built-in ingester.
+
+use std::sync::Arc;
+
+use rhai::{Dynamic, Engine, Map};
+
+use super::types::NetworkObj;
+use super::{FnResult, convert, rt, to_dynamic};
+use crate::ingester::client::IngesterHandle;
+use crate::session::Session;
+
+pub fn register(engine: &mut Engine, session: &Arc<Session>) {
+    engine.register_type_with_name::<IngesterHandle>("Ingester");
+
+    let s = session.clone();
+    let start = move |network: NetworkObj, settings: Map| -> FnResult<IngesterHandle> {
+        let mode = rt(convert::mode(&settings))?;
+        rt(s.start_ingester(&network.name, &mode))
+    };
+    let start_fast = start.clone();
+    engine.register_fn("ingester", start);
+    engine.register_fn("ingester", move |network: NetworkObj| start_fast(network, Map::new()));
+
+    let s = session.clone();
+    engine.register_fn("stats", move |ing: &mut IngesterHandle| -> FnResult<Dynamic> {
+        to_dynamic(&rt(s.ingester_stats(ing, false))?)
+    });
+    let s = session.clone();
+    engine.register_fn("reset", move |ing: &mut IngesterHandle| -> FnResult<Dynamic> {
+        to_dynamic(&rt(s.ingester_stats(ing, true))?)
+    });
+    let s = session.clone();
+    engine.register_fn("set", move |ing: &mut IngesterHandle, settings: Map| -> FnResult<()> {
+        let mode = rt(convert::mode(&settings))?;
+        rt(s.set_ingester_mode(ing, &mode))
+    });
+}

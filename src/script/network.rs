@@ -1,0 +1,35 @@
+//! Script functions for networks.
+
+use std::sync::Arc;
+
+use rhai::Engine;
+
+use super::types::{ContainerObj, NetworkObj};
+use super::{FnResult, rt};
+use crate::session::Session;
+
+pub fn register(engine: &mut Engine, session: &Arc<Session>) {
+    engine
+        .register_type_with_name::<NetworkObj>("Network")
+        .register_get("name", |n: &mut NetworkObj| n.name.clone())
+        .register_fn("to_string", |n: &mut NetworkObj| n.name.clone());
+
+    let s = session.clone();
+    engine.register_fn("network", move || -> FnResult<NetworkObj> {
+        Ok(NetworkObj { name: rt(s.create_network())? })
+    });
+    let s = session.clone();
+    engine.register_fn("connect", move |n: &mut NetworkObj, c: ContainerObj| {
+        rt(s.connect(&n.name, &c.id, &[]))
+    });
+    let s = session.clone();
+    engine.register_fn("connect", move |n: &mut NetworkObj, c: ContainerObj, alias: &str| {
+        rt(s.connect(&n.name, &c.id, &[alias.to_string()]))
+    });
+    let s = session.clone();
+    engine.register_fn("disconnect", move |n: &mut NetworkObj, c: ContainerObj| {
+        rt(s.disconnect(&n.name, &c.id))
+    });
+    let s = session.clone();
+    engine.register_fn("remove", move |n: &mut NetworkObj| rt(s.remove_network(&n.name)));
+}

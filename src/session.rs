@@ -1,0 +1,400 @@
+//! The core a script drives: Docker, networks, ingesters, runs, experiments and results.
+//!
+//! Every method is synchronous and blocks on the tokio runtime, because Rhai is; each
+//! blocking call gives up at once when the user presses Ctrl-C.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use tokio::runtime::Handle;
+use tokio_util::sync::CancellationToken;
+
+use crate::bench::result::{BenchmarkResult, ScenarioResult};
+use crate::bench::schedule::{Slot, interleaved};
+use crate::bench::spec::{RunOptions, ScenarioSpec};
+use crate::docker::DockerHost;
+use crate::docker::container::{ContainerPlan, WaitOutcome};
+use crate::docker::image::{BuiltImage, ImageCommand};
+use crate::ingester::client::IngesterHandle;
+use crate::ingester::mode::Mode;
+use crate::ingester::stats::RunCounts;
+use crate::measure::runner::{RunOutcome, RunPlan, run_measured};
+use crate::report;
+
+/// What the command line gave the script.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub script: PathBuf,
+    pub benchmarks: Vec<PathBuf>,
+    pub params: BTreeMap<String, String>,
+    pub defaults: RunOptions,
+    pub json: Option<PathBuf>,
+}
+
+/// An image a script refers to: built from a folder, or named by tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    pub name: String,
+    pub tag: String,
+}
+
+impl From<&BuiltImage> for ImageRef {
+    fn from(image: &BuiltImage) -> Self {
+        Self {
+            name: image.name.clone(),
+            tag: image.tag.clone(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    saved: Vec<BenchmarkResult>,
+    /// Experiments that stopped part-way; written to JSON so nothing measured is lost.
+    partial: Vec<BenchmarkResult>,
+    ingesters: Vec<IngesterHandle>,
+    init_volume: Option<String>,
+    images: HashMap<String, ImageCommand>,
+    counter: usize,
+}
+
+pub struct Session {
+    pub settings: Settings,
+    docker: Option<DockerHost>,
+    runtime: Handle,
+    cancel: CancellationToken,
+    started: Instant,
+    state: Mutex<State>,
+}
+
+impl Session {
+    /// `docker` is `None` for `pyrobench check`, which must never touch Docker.
+    pub fn new(settings: Settings, docker: Option<DockerHost>, runtime: Handle, cancel: CancellationToken) -> Self {
+        Self {
+            settings,
+            docker,
+            runtime,
+            cancel,
+            started: Instant::now(),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    /// Seconds since the session started.
+    pub fn elapsed_s(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    fn docker(&self) -> Result<&DockerHost> {
+        self.docker
+            .as_ref()
+            .ok_or_else(|| anyhow!("Docker is not used while only checking a script"))
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().expect("session state lock")
+    }
+
+    /// Runs a future to completion, or stops it when the user interrupts.
+    pub fn block_on<T>(&self, future: impl Future<Output = Result<T>>) -> Result<T> {
+        let cancel = self.cancel.clone();
+        self.runtime.block_on(async move {
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => Err(anyhow!("interrupted")),
+                result = future => result,
+            }
+        })
+    }
+
+    pub fn sleep(&self, seconds: f64) -> Result<()> {
+        let duration = Duration::try_from_secs_f64(seconds.max(0.0)).context("bad sleep duration")?;
+        self.block_on(async move {
+            tokio::time::sleep(duration).await;
+            Ok(())
+        })
+    }
+
+    fn next_name(&self, what: &str) -> String {
+        let mut state = self.state();
+        state.counter += 1;
+        format!("{what}-{}", state.counter)
+    }
+
+    // ---- images -------------------------------------------------------------------
+
+    pub fn build_image(&self, dir: &Path) -> Result<BuiltImage> {
+        let docker = self.docker()?;
+        eprintln!("building {} ...", dir.display());
+        let started = Instant::now();
+        let image = self.block_on(docker.build_benchmark(dir))?;
+        eprintln!(
+            "built {} as {} in {:.1} s",
+            dir.display(),
+            image.tag,
+            started.elapsed().as_secs_f64()
+        );
+        Ok(image)
+    }
+
+    fn argv_for(&self, image: &str, cmd: Option<&[String]>) -> Result<Vec<String>> {
+        if let Some(command) = self.state().images.get(image) {
+            return Ok(command.argv(cmd));
+        }
+        let docker = self.docker()?;
+        let command = self.block_on(docker.image_command(image))?;
+        let argv = command.argv(cmd);
+        self.state().images.insert(image.to_string(), command);
+        Ok(argv)
+    }
+
+    // ---- networks and ingesters ---------------------------------------------------
+
+    pub fn create_network(&self) -> Result<String> {
+        let docker = self.docker()?;
+        let suffix = self.next_name("net");
+        self.block_on(docker.create_network(&suffix))
+    }
+
+    pub fn remove_network(&self, network: &str) -> Result<()> {
+        let docker = self.docker()?;
+        let ingesters = self.ingesters_on(Some(network));
+        self.state().ingesters.retain(|ing| ing.network != network);
+        self.block_on(async {
+            // The network's own ingesters go with it; nothing else could use them.
+            for ingester in ingesters {
+                docker.remove_container(&ingester.container_id).await?;
+            }
+            docker.remove_network(network).await
+        })
+    }
+
+    pub fn connect(&self, network: &str, container: &str, aliases: &[String]) -> Result<()> {
+        let docker = self.docker()?;
+        self.block_on(docker.connect_network(network, container, aliases))
+    }
+
+    pub fn disconnect(&self, network: &str, container: &str) -> Result<()> {
+        let docker = self.docker()?;
+        self.block_on(docker.disconnect_network(network, container))
+    }
+
+    pub fn start_ingester(&self, network: &str, mode: &Mode) -> Result<IngesterHandle> {
+        let docker = self.docker()?;
+        let suffix = self.next_name("ingester");
+        let handle = self.block_on(IngesterHandle::start(docker, network, mode, &suffix))?;
+        self.state().ingesters.push(handle.clone());
+        Ok(handle)
+    }
+
+    pub fn ingester_stats(&self, ingester: &IngesterHandle, reset: bool) -> Result<RunCounts> {
+        self.block_on(ingester.stats(reset))
+    }
+
+    pub fn set_ingester_mode(&self, ingester: &IngesterHandle, mode: &Mode) -> Result<()> {
+        self.block_on(ingester.set_mode(mode))
+    }
+
+    fn ingesters_on(&self, network: Option<&str>) -> Vec<IngesterHandle> {
+        let Some(network) = network else {
+            return Vec::new();
+        };
+        self.state()
+            .ingesters
+            .iter()
+            .filter(|ing| ing.network == network)
+            .cloned()
+            .collect()
+    }
+
+    // ---- plain containers ---------------------------------------------------------
+
+    pub fn create_container(&self, image: &str, spec: &ScenarioSpec) -> Result<String> {
+        let docker = self.docker()?;
+        let plan = ContainerPlan {
+            image: image.to_string(),
+            name: self.next_name("container"),
+            role: "container".to_string(),
+            cmd: spec.cmd.clone(),
+            env: spec.container_env(),
+            network: spec.network.clone(),
+            aliases: spec.aliases.clone(),
+            ..Default::default()
+        };
+        self.block_on(docker.create_container(&plan))
+    }
+
+    pub fn start_container(&self, id: &str) -> Result<()> {
+        self.block_on(self.docker()?.start_container(id))
+    }
+
+    /// Waits at most `limit`; returns the exit code, or `None` when it had to be killed.
+    pub fn wait_container(&self, id: &str, limit: Duration) -> Result<Option<i64>> {
+        match self.block_on(self.docker()?.wait_container(id, limit))? {
+            WaitOutcome::Exited(code) => Ok(Some(code)),
+            WaitOutcome::TimedOut => Ok(None),
+        }
+    }
+
+    pub fn stop_container(&self, id: &str, grace: Duration) -> Result<()> {
+        self.block_on(self.docker()?.stop_container(id, grace))
+    }
+
+    pub fn remove_container(&self, id: &str) -> Result<()> {
+        self.block_on(self.docker()?.remove_container(id))
+    }
+
+    pub fn container_logs(&self, id: &str) -> Result<String> {
+        self.block_on(self.docker()?.container_logs(id, 10_000))
+    }
+
+    pub fn container_exit_code(&self, id: &str) -> Result<Option<i64>> {
+        Ok(self.block_on(self.docker()?.container_times(id))?.exit_code)
+    }
+
+    // ---- measured runs ------------------------------------------------------------
+
+    fn init_volume(&self) -> Result<String> {
+        if let Some(volume) = self.state().init_volume.clone() {
+            return Ok(volume);
+        }
+        let volume = self.block_on(self.docker()?.ensure_init_volume())?;
+        self.state().init_volume = Some(volume.clone());
+        Ok(volume)
+    }
+
+    /// One measured run of a scenario, with what the ingesters on its network received.
+    pub fn run(&self, image: &ImageRef, spec: &ScenarioSpec, options: &RunOptions) -> Result<RunOutcome> {
+        let docker = self.docker()?;
+        let volume = self.init_volume()?;
+        let plan = RunPlan {
+            image: image.tag.clone(),
+            argv: self.argv_for(&image.tag, spec.cmd.as_deref())?,
+            env: spec.container_env(),
+            network: spec.network.clone(),
+            aliases: spec.aliases.clone(),
+            timeout: spec.timeout.unwrap_or(options.timeout),
+            label: self.next_name(&format!("{}-run", image.name)),
+        };
+        let ingesters = self.ingesters_on(spec.network.as_deref());
+        self.block_on(async {
+            for ingester in &ingesters {
+                ingester.stats(true).await?;
+            }
+            let mut outcome = run_measured(docker, &volume, &plan).await?;
+            if !ingesters.is_empty() {
+                let mut counts = RunCounts::default();
+                for ingester in &ingesters {
+                    counts.add(&ingester.stats(true).await?);
+                }
+                outcome.record.ingester = Some(counts);
+            }
+            Ok(outcome)
+        })
+    }
+
+    /// Runs scenarios in interleaved rounds after warm-up rounds, and compares each with
+    /// the baseline. A failed run stops the experiment unless `keep_going` is set; what
+    /// was measured until then is kept for the JSON output either way.
+    pub fn experiment(&self, image: &ImageRef, specs: &[ScenarioSpec], options: &RunOptions) -> Result<BenchmarkResult> {
+        if specs.is_empty() {
+            bail!("no scenarios given: pass at least one, e.g. [#{{ name: \"baseline\" }}]");
+        }
+        let mut seen = HashMap::new();
+        for spec in specs {
+            if seen.insert(spec.name.as_str(), ()).is_some() {
+                bail!("two scenarios are named `{}`: give each a distinct name", spec.name);
+            }
+        }
+        let mut result = BenchmarkResult {
+            name: image.name.clone(),
+            image: image.tag.clone(),
+            scenarios: specs.iter().map(|s| ScenarioResult::new(&s.name, s.profiling)).collect(),
+            complete: false,
+        };
+        let slots = interleaved(specs.len(), options.warmup, options.runs);
+        let outcome = self.run_slots(image, specs, options, &slots, &mut result);
+        result.finalize(options.baseline.as_deref());
+        match outcome {
+            Ok(()) => {
+                result.complete = true;
+                Ok(result)
+            }
+            Err(error) => {
+                self.state().partial.push(result);
+                self.write_json_quietly();
+                Err(error)
+            }
+        }
+    }
+
+    fn run_slots(
+        &self,
+        image: &ImageRef,
+        specs: &[ScenarioSpec],
+        options: &RunOptions,
+        slots: &[Slot],
+        result: &mut BenchmarkResult,
+    ) -> Result<()> {
+        for slot in slots {
+            let spec = &specs[slot.scenario];
+            let outcome = self.run(image, spec, options)?;
+            let what = if slot.warmup { "warm-up" } else { "run" };
+            let total = if slot.warmup { options.warmup } else { options.runs };
+            report::progress::run_line(&image.name, &spec.name, what, slot.round + 1, total, &outcome.record);
+            let failure = outcome.record.failure.clone();
+            if !slot.warmup {
+                result.scenarios[slot.scenario].runs.push(outcome.record);
+            }
+            if let Some(failure) = failure
+                && !options.keep_going
+            {
+                bail!(
+                    "benchmark `{}`, scenario `{}`, {what} {}: {failure}",
+                    image.name,
+                    spec.name,
+                    slot.round + 1
+                );
+            }
+        }
+        Ok(())
+    }
+
+    // ---- results ------------------------------------------------------------------
+
+    /// Adds a result to the JSON output, and rewrites the file at once.
+    pub fn save(&self, result: BenchmarkResult) -> Result<()> {
+        self.state().saved.push(result);
+        if self.settings.json.is_some() {
+            self.write_json()?;
+        }
+        Ok(())
+    }
+
+    /// Saved results, then those of experiments that stopped part-way.
+    pub fn results(&self) -> Vec<BenchmarkResult> {
+        let state = self.state();
+        state.saved.iter().chain(state.partial.iter()).cloned().collect()
+    }
+
+    pub fn write_json(&self) -> Result<()> {
+        let Some(path) = &self.settings.json else {
+            return Ok(());
+        };
+        report::json::write(path, &self.settings, &self.results())
+    }
+
+    fn write_json_quietly(&self) {
+        if let Err(error) = self.write_json() {
+            eprintln!("warning: {error:#}");
+        }
+    }
+}
