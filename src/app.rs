@@ -33,17 +33,25 @@ pub async fn main(cli: Cli) -> Result<i32> {
 }
 
 fn settings(args: &RunArgs) -> Result<Settings> {
-    let script = args.script.clone().context("give a script to run, e.g. scripts/default.rhai")?;
+    let script = args
+        .script
+        .clone()
+        .context("give a script to run, e.g. scripts/default.rhai")?;
     for dir in &args.benchmarks {
         benchmark_name(dir)?;
     }
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        bail!("--timeout must be a positive number of seconds, not {}", args.timeout);
+        bail!(
+            "--timeout must be a positive number of seconds, not {}",
+            args.timeout
+        );
     }
     let mut params: BTreeMap<String, String> = args.params.iter().cloned().collect();
     // Scripts read these with param("runs", ...) too.
     params.entry("runs".into()).or_insert(args.runs.to_string());
-    params.entry("warmup".into()).or_insert(args.warmup.to_string());
+    params
+        .entry("warmup".into())
+        .or_insert(args.warmup.to_string());
     Ok(Settings {
         script,
         benchmarks: args.benchmarks.clone(),

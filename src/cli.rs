@@ -83,8 +83,12 @@ pub struct IngesterArgs {
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
-        Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.to_string())),
-        _ => Err(format!("`{text}` is not KEY=VALUE (for example --set runs=5)")),
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!(
+            "`{text}` is not KEY=VALUE (for example --set runs=5)"
+        )),
     }
 }
 
@@ -95,7 +99,13 @@ mod tests {
     #[test]
     fn a_script_with_folders_and_options_parses() {
         let cli = Cli::try_parse_from([
-            "pyrobench", "scripts/default.rhai", "benchmarks/fibonacci", "--runs", "3", "--set", "delay=5",
+            "pyrobench",
+            "scripts/default.rhai",
+            "benchmarks/fibonacci",
+            "--runs",
+            "3",
+            "--set",
+            "delay=5",
         ])
         .unwrap();
         assert!(cli.command.is_none());
@@ -107,7 +117,13 @@ mod tests {
     #[test]
     fn subcommands_parse_without_a_script() {
         let cli = Cli::try_parse_from(["pyrobench", "clean", "--all"]).unwrap();
-        assert!(matches!(cli.command, Some(Command::Clean { all: true, cache: false })));
+        assert!(matches!(
+            cli.command,
+            Some(Command::Clean {
+                all: true,
+                cache: false
+            })
+        ));
         let cli = Cli::try_parse_from(["pyrobench", "check", "x.rhai"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Check { .. })));
     }

@@ -58,6 +58,7 @@ struct State {
     partial: Vec<BenchmarkResult>,
     ingesters: Vec<IngesterHandle>,
     init_volume: Option<String>,
+    isolated_network: Option<String>,
     images: HashMap<String, ImageCommand>,
     counter: usize,
 }
@@ -73,7 +74,12 @@ pub struct Session {
 
 impl Session {
     /// `docker` is `None` for `pyrobench check`, which must never touch Docker.
-    pub fn new(settings: Settings, docker: Option<DockerHost>, runtime: Handle, cancel: CancellationToken) -> Self {
+    pub fn new(
+        settings: Settings,
+        docker: Option<DockerHost>,
+        runtime: Handle,
+        cancel: CancellationToken,
+    ) -> Self {
         Self {
             settings,
             docker,
@@ -116,7 +122,8 @@ impl Session {
     }
 
     pub fn sleep(&self, seconds: f64) -> Result<()> {
-        let duration = Duration::try_from_secs_f64(seconds.max(0.0)).context("bad sleep duration")?;
+        let duration =
+            Duration::try_from_secs_f64(seconds.max(0.0)).context("bad sleep duration")?;
         self.block_on(async move {
             tokio::time::sleep(duration).await;
             Ok(())
@@ -162,6 +169,22 @@ impl Session {
         let docker = self.docker()?;
         let suffix = self.next_name("net");
         self.block_on(docker.create_network(&suffix))
+    }
+
+    /// Where containers with no network go: a private network of their own with nothing
+    /// else on it, so `ingester` does not resolve and nothing outside is reachable, yet
+    /// a script can still connect them elsewhere later.
+    fn network_or_isolated(&self, network: Option<&String>) -> Result<String> {
+        if let Some(network) = network {
+            return Ok(network.clone());
+        }
+        if let Some(isolated) = self.state().isolated_network.clone() {
+            return Ok(isolated);
+        }
+        let docker = self.docker()?;
+        let name = self.block_on(docker.create_network("isolated"))?;
+        self.state().isolated_network = Some(name.clone());
+        Ok(name)
     }
 
     pub fn remove_network(&self, network: &str) -> Result<()> {
@@ -225,7 +248,7 @@ impl Session {
             role: "container".to_string(),
             cmd: spec.cmd.clone(),
             env: spec.container_env(),
-            network: spec.network.clone(),
+            network: Some(self.network_or_isolated(spec.network.as_ref())?),
             aliases: spec.aliases.clone(),
             ..Default::default()
         };
@@ -272,14 +295,19 @@ impl Session {
     }
 
     /// One measured run of a scenario, with what the ingesters on its network received.
-    pub fn run(&self, image: &ImageRef, spec: &ScenarioSpec, options: &RunOptions) -> Result<RunOutcome> {
+    pub fn run(
+        &self,
+        image: &ImageRef,
+        spec: &ScenarioSpec,
+        options: &RunOptions,
+    ) -> Result<RunOutcome> {
         let docker = self.docker()?;
         let volume = self.init_volume()?;
         let plan = RunPlan {
             image: image.tag.clone(),
             argv: self.argv_for(&image.tag, spec.cmd.as_deref())?,
             env: spec.container_env(),
-            network: spec.network.clone(),
+            network: Some(self.network_or_isolated(spec.network.as_ref())?),
             aliases: spec.aliases.clone(),
             timeout: spec.timeout.unwrap_or(options.timeout),
             label: self.next_name(&format!("{}-run", image.name)),
@@ -304,20 +332,31 @@ impl Session {
     /// Runs scenarios in interleaved rounds after warm-up rounds, and compares each with
     /// the baseline. A failed run stops the experiment unless `keep_going` is set; what
     /// was measured until then is kept for the JSON output either way.
-    pub fn experiment(&self, image: &ImageRef, specs: &[ScenarioSpec], options: &RunOptions) -> Result<BenchmarkResult> {
+    pub fn experiment(
+        &self,
+        image: &ImageRef,
+        specs: &[ScenarioSpec],
+        options: &RunOptions,
+    ) -> Result<BenchmarkResult> {
         if specs.is_empty() {
             bail!("no scenarios given: pass at least one, e.g. [#{{ name: \"baseline\" }}]");
         }
         let mut seen = HashMap::new();
         for spec in specs {
             if seen.insert(spec.name.as_str(), ()).is_some() {
-                bail!("two scenarios are named `{}`: give each a distinct name", spec.name);
+                bail!(
+                    "two scenarios are named `{}`: give each a distinct name",
+                    spec.name
+                );
             }
         }
         let mut result = BenchmarkResult {
             name: image.name.clone(),
             image: image.tag.clone(),
-            scenarios: specs.iter().map(|s| ScenarioResult::new(&s.name, s.profiling)).collect(),
+            scenarios: specs
+                .iter()
+                .map(|s| ScenarioResult::new(&s.name, s.profiling))
+                .collect(),
             complete: false,
         };
         let slots = interleaved(specs.len(), options.warmup, options.runs);
@@ -348,8 +387,19 @@ impl Session {
             let spec = &specs[slot.scenario];
             let outcome = self.run(image, spec, options)?;
             let what = if slot.warmup { "warm-up" } else { "run" };
-            let total = if slot.warmup { options.warmup } else { options.runs };
-            report::progress::run_line(&image.name, &spec.name, what, slot.round + 1, total, &outcome.record);
+            let total = if slot.warmup {
+                options.warmup
+            } else {
+                options.runs
+            };
+            report::progress::run_line(
+                &image.name,
+                &spec.name,
+                what,
+                slot.round + 1,
+                total,
+                &outcome.record,
+            );
             let failure = outcome.record.failure.clone();
             if !slot.warmup {
                 result.scenarios[slot.scenario].runs.push(outcome.record);
@@ -382,7 +432,12 @@ impl Session {
     /// Saved results, then those of experiments that stopped part-way.
     pub fn results(&self) -> Vec<BenchmarkResult> {
         let state = self.state();
-        state.saved.iter().chain(state.partial.iter()).cloned().collect()
+        state
+            .saved
+            .iter()
+            .chain(state.partial.iter())
+            .cloned()
+            .collect()
     }
 
     pub fn write_json(&self) -> Result<()> {

@@ -140,8 +140,16 @@ mod tests {
     fn overhead_is_against_the_baseline_medians() {
         let mut result = BenchmarkResult {
             scenarios: vec![
-                scenario("baseline", false, vec![run(2.0, 2.0), run(2.0, 2.0), run(9.0, 9.0)]),
-                scenario("profiled", true, vec![run(2.2, 3.0), run(2.2, 3.0), run(2.2, 3.0)]),
+                scenario(
+                    "baseline",
+                    false,
+                    vec![run(2.0, 2.0), run(2.0, 2.0), run(9.0, 9.0)],
+                ),
+                scenario(
+                    "profiled",
+                    true,
+                    vec![run(2.2, 3.0), run(2.2, 3.0), run(2.2, 3.0)],
+                ),
             ],
             ..Default::default()
         };

@@ -36,9 +36,15 @@ mod tests {
         assert_eq!(
             order,
             [
-                (0, true), (1, true), (2, true),
-                (0, false), (1, false), (2, false),
-                (0, false), (1, false), (2, false),
+                (0, true),
+                (1, true),
+                (2, true),
+                (0, false),
+                (1, false),
+                (2, false),
+                (0, false),
+                (1, false),
+                (2, false),
             ]
         );
     }
@@ -47,7 +53,10 @@ mod tests {
     fn each_scenario_gets_its_runs() {
         let slots = interleaved(2, 0, 5);
         for scenario in 0..2 {
-            let measured = slots.iter().filter(|s| s.scenario == scenario && !s.warmup).count();
+            let measured = slots
+                .iter()
+                .filter(|s| s.scenario == scenario && !s.warmup)
+                .count();
             assert_eq!(measured, 5);
         }
         assert!(interleaved(0, 3, 3).is_empty());

@@ -11,7 +11,8 @@ pub struct ScenarioSpec {
     pub name: String,
     /// Sets the profiling switch in the container.
     pub profiling: bool,
-    /// The network to join; `None` means no network at all, so `ingester` never resolves.
+    /// The network to join; `None` means a private network with nothing else on it, so
+    /// `ingester` does not resolve. `"none"` gives no network at all.
     pub network: Option<String>,
     pub aliases: Vec<String>,
     pub env: Vec<(String, String)>,
@@ -67,7 +68,10 @@ mod tests {
             env: vec![("N".into(), "30".into())],
             ..Default::default()
         };
-        assert_eq!(spec.container_env(), [format!("{PROFILING_ENV}=1"), "N=30".to_string()]);
+        assert_eq!(
+            spec.container_env(),
+            [format!("{PROFILING_ENV}=1"), "N=30".to_string()]
+        );
         let baseline = ScenarioSpec::default();
         assert!(baseline.container_env().is_empty());
     }

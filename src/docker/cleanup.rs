@@ -73,7 +73,9 @@ impl DockerHost {
                 swept.containers += 1;
             }
         }
-        let options = ListNetworksOptionsBuilder::default().filters(&filter).build();
+        let options = ListNetworksOptionsBuilder::default()
+            .filters(&filter)
+            .build();
         let networks = self
             .api
             .list_networks(Some(options))
@@ -95,7 +97,9 @@ impl DockerHost {
     pub async fn sweep_cache(&self) -> Result<Swept> {
         let filter = label_filter(&format!("{}=true", labels::CACHE));
         let mut swept = Swept::default();
-        let options = ListVolumesOptionsBuilder::default().filters(&filter).build();
+        let options = ListVolumesOptionsBuilder::default()
+            .filters(&filter)
+            .build();
         let volumes = self
             .api
             .list_volumes(Some(options))

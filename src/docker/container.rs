@@ -100,7 +100,10 @@ impl DockerHost {
             env: Some(plan.env.clone()),
             labels: Some(self.labels.with_role(&plan.role)),
             exposed_ports: Some(
-                plan.loopback_ports.iter().map(|p| format!("{p}/tcp")).collect(),
+                plan.loopback_ports
+                    .iter()
+                    .map(|p| format!("{p}/tcp"))
+                    .collect(),
             ),
             host_config: Some(HostConfig {
                 mounts: Some(mounts),
@@ -151,7 +154,9 @@ impl DockerHost {
     }
 
     pub async fn kill_container(&self, id: &str) -> Result<()> {
-        let options = KillContainerOptionsBuilder::default().signal("SIGKILL").build();
+        let options = KillContainerOptionsBuilder::default()
+            .signal("SIGKILL")
+            .build();
         match self.api.kill_container(id, Some(options)).await {
             // 409: it stopped on its own in the meantime.
             Err(bollard::errors::Error::DockerResponseServerError {
@@ -251,7 +256,11 @@ pub fn rfc3339_seconds_between(start: &str, end: &str) -> Option<f64> {
 fn rfc3339_to_unix_seconds(text: &str) -> Option<f64> {
     let (date, rest) = text.split_once('T')?;
     let mut date_parts = date.split('-').map(|p| p.parse::<i64>().ok());
-    let (year, month, day) = (date_parts.next()??, date_parts.next()??, date_parts.next()??);
+    let (year, month, day) = (
+        date_parts.next()??,
+        date_parts.next()??,
+        date_parts.next()??,
+    );
     let (clock, offset_s) = if let Some(clock) = rest.strip_suffix('Z') {
         (clock, 0)
     } else {
@@ -259,7 +268,10 @@ fn rfc3339_to_unix_seconds(text: &str) -> Option<f64> {
         let (clock, offset) = rest.split_at(split);
         let sign = if offset.starts_with('-') { -1 } else { 1 };
         let (h, m) = offset[1..].split_once(':')?;
-        (clock, sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60))
+        (
+            clock,
+            sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60),
+        )
     };
     let mut clock_parts = clock.split(':');
     let hour: i64 = clock_parts.next()?.parse().ok()?;
@@ -311,7 +323,10 @@ mod tests {
     #[test]
     fn unix_epoch_is_day_zero() {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(rfc3339_to_unix_seconds("1970-01-02T00:00:00Z"), Some(86_400.0));
+        assert_eq!(
+            rfc3339_to_unix_seconds("1970-01-02T00:00:00Z"),
+            Some(86_400.0)
+        );
     }
 
     #[test]
@@ -320,6 +335,9 @@ mod tests {
             rfc3339_seconds_between("2026-01-01T00:00:01Z", "0001-01-01T00:00:00Z"),
             None
         );
-        assert_eq!(rfc3339_seconds_between("garbage", "2026-01-01T00:00:00Z"), None);
+        assert_eq!(
+            rfc3339_seconds_between("garbage", "2026-01-01T00:00:00Z"),
+            None
+        );
     }
 }

@@ -67,9 +67,18 @@ pub fn tag_for(name: &str) -> String {
     let clean: String = name
         .to_lowercase()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
-    format!("pyrobench/{}:latest", clean.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
+    format!(
+        "pyrobench/{}:latest",
+        clean.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+    )
 }
 
 /// Packs a folder as a build context.
@@ -79,7 +88,9 @@ fn context_tar(dir: &Path) -> Result<Vec<u8>> {
     builder
         .append_dir_all(".", dir)
         .with_context(|| format!("cannot read benchmark folder {}", dir.display()))?;
-    builder.into_inner().context("cannot pack the build context")
+    builder
+        .into_inner()
+        .context("cannot pack the build context")
 }
 
 const BUILD_LOG_TAIL: usize = 40;
@@ -103,9 +114,9 @@ impl DockerHost {
             .labels(&image_labels)
             .build();
         let mut log = String::new();
-        let mut stream = self
-            .api
-            .build_image(options, None, Some(bollard::body_full(context.into())));
+        let mut stream =
+            self.api
+                .build_image(options, None, Some(bollard::body_full(context.into())));
         while let Some(item) = stream.next().await {
             match item {
                 Ok(info) => {
@@ -171,9 +182,14 @@ fn build_failure(dir: &Path, error: &str, log: &str) -> anyhow::Error {
 
 fn looks_like_missing_base_image(error: &str) -> bool {
     let error = error.to_lowercase();
-    ["pull access denied", "repository does not exist", "manifest unknown", "not found: manifest"]
-        .iter()
-        .any(|needle| error.contains(needle))
+    [
+        "pull access denied",
+        "repository does not exist",
+        "manifest unknown",
+        "not found: manifest",
+    ]
+    .iter()
+    .any(|needle| error.contains(needle))
         || (error.contains("registry") && (error.contains("dial") || error.contains("lookup")))
 }
 
@@ -200,7 +216,11 @@ mod tests {
     #[test]
     fn bad_folders_are_named_with_the_fix() {
         let missing = benchmark_name(Path::new("/no/such/folder")).unwrap_err();
-        assert!(missing.to_string().contains("/no/such/folder does not exist"));
+        assert!(
+            missing
+                .to_string()
+                .contains("/no/such/folder does not exist")
+        );
         let empty = std::env::temp_dir().join(format!("pyrobench-empty-{}", std::process::id()));
         std::fs::create_dir_all(&empty).unwrap();
         let error = benchmark_name(&empty).unwrap_err().to_string();
@@ -213,6 +233,8 @@ mod tests {
         assert!(looks_like_missing_base_image(
             "pull access denied for debian, repository does not exist"
         ));
-        assert!(!looks_like_missing_base_image("The command '/bin/sh -c false' returned a non-zero code: 1"));
+        assert!(!looks_like_missing_base_image(
+            "The command '/bin/sh -c false' returned a non-zero code: 1"
+        ));
     }
 }

@@ -1,7 +1,9 @@
 //! Private networks for a benchmark and its ingester.
 
 use anyhow::{Context, Result};
-use bollard::models::{EndpointSettings, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest};
+use bollard::models::{
+    EndpointSettings, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest,
+};
 
 use super::DockerHost;
 
@@ -24,7 +26,12 @@ impl DockerHost {
         Ok(name)
     }
 
-    pub async fn connect_network(&self, network: &str, container: &str, aliases: &[String]) -> Result<()> {
+    pub async fn connect_network(
+        &self,
+        network: &str,
+        container: &str,
+        aliases: &[String],
+    ) -> Result<()> {
         let request = NetworkConnectRequest {
             container: container.to_string(),
             endpoint_config: Some(EndpointSettings {

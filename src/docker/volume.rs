@@ -20,7 +20,10 @@ impl DockerHost {
     pub async fn create_cache_volume(&self, name: &str) -> Result<()> {
         let request = VolumeCreateRequest {
             name: Some(name.to_string()),
-            labels: Some(HashMap::from([(labels::CACHE.to_string(), "true".to_string())])),
+            labels: Some(HashMap::from([(
+                labels::CACHE.to_string(),
+                "true".to_string(),
+            )])),
             ..Default::default()
         };
         self.api
@@ -31,6 +34,10 @@ impl DockerHost {
     }
 
     pub async fn remove_volume(&self, name: &str) -> Result<()> {
-        super::ignore_not_found(self.api.remove_volume(name, None::<bollard::query_parameters::RemoveVolumeOptions>).await)
+        super::ignore_not_found(
+            self.api
+                .remove_volume(name, None::<bollard::query_parameters::RemoveVolumeOptions>)
+                .await,
+        )
     }
 }

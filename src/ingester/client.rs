@@ -38,7 +38,12 @@ impl std::fmt::Debug for IngesterHandle {
 impl IngesterHandle {
     /// Starts the ingester on `network`, reachable there as `ingester:4040`. Its control
     /// port is published on 127.0.0.1 only, so the engine can reach it and nothing else can.
-    pub async fn start(docker: &DockerHost, network: &str, mode: &Mode, suffix: &str) -> Result<Self> {
+    pub async fn start(
+        docker: &DockerHost,
+        network: &str,
+        mode: &Mode,
+        suffix: &str,
+    ) -> Result<Self> {
         let image = docker.ensure_ingester_image().await?;
         let plan = ContainerPlan {
             image,
@@ -101,7 +106,10 @@ impl IngesterHandle {
         let status = response.status();
         let bytes = response.into_body().collect().await?.to_bytes();
         if !status.is_success() {
-            bail!("ingester control {path}: {status}: {}", String::from_utf8_lossy(&bytes).trim());
+            bail!(
+                "ingester control {path}: {status}: {}",
+                String::from_utf8_lossy(&bytes).trim()
+            );
         }
         Ok(bytes)
     }
@@ -114,7 +122,8 @@ impl IngesterHandle {
     }
 
     pub async fn set_mode(&self, mode: &Mode) -> Result<()> {
-        self.call(Method::PUT, "/mode", Some(serde_json::to_vec(mode)?)).await?;
+        self.call(Method::PUT, "/mode", Some(serde_json::to_vec(mode)?))
+            .await?;
         Ok(())
     }
 }

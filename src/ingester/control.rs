@@ -12,10 +12,10 @@ use super::server::{HttpResponse, IngesterState, respond};
 /// `GET /stats` (add `?reset=true` to start a new window), `POST /reset`,
 /// `GET /mode`, `PUT /mode` with a JSON mode such as `{"mode":"fast"}`, `GET /health`.
 pub async fn handle_control(state: Arc<IngesterState>, request: Request<Incoming>) -> HttpResponse {
-    let reset = request
-        .uri()
-        .query()
-        .is_some_and(|q| q.split('&').any(|pair| pair == "reset=true" || pair == "reset=1"));
+    let reset = request.uri().query().is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair == "reset=true" || pair == "reset=1")
+    });
     match (request.method().clone(), request.uri().path()) {
         (Method::GET, "/health") => respond(StatusCode::OK, "text/plain", "ok\n"),
         (Method::GET, "/stats") => json(StatusCode::OK, &state.stats.snapshot(reset)),
@@ -24,7 +24,9 @@ pub async fn handle_control(state: Arc<IngesterState>, request: Request<Incoming
         (Method::PUT | Method::POST, "/mode") => {
             let body = match request.into_body().collect().await {
                 Ok(body) => body.to_bytes(),
-                Err(_) => return respond(StatusCode::BAD_REQUEST, "text/plain", "body not readable\n"),
+                Err(_) => {
+                    return respond(StatusCode::BAD_REQUEST, "text/plain", "body not readable\n");
+                }
             };
             match serde_json::from_slice::<Mode>(&body) {
                 Ok(mode) => {
@@ -34,7 +36,10 @@ pub async fn handle_control(state: Arc<IngesterState>, request: Request<Incoming
                 Err(error) => respond(
                     StatusCode::BAD_REQUEST,
                     "text/plain",
-                    format!("bad mode: {error}; known modes: {}\n", Mode::NAMES.join(", ")),
+                    format!(
+                        "bad mode: {error}; known modes: {}\n",
+                        Mode::NAMES.join(", ")
+                    ),
                 ),
             }
         }

@@ -49,7 +49,11 @@ fn rootfs_tar(binary: &SelfBinary) -> Result<Vec<u8>> {
     header.set_mode(0o755);
     header.set_cksum();
     let mut builder = tar::Builder::new(Vec::new());
-    builder.append_data(&mut header, BINARY_PATH.trim_start_matches('/'), bytes.as_slice())?;
+    builder.append_data(
+        &mut header,
+        BINARY_PATH.trim_start_matches('/'),
+        bytes.as_slice(),
+    )?;
     Ok(builder.into_inner()?)
 }
 
@@ -71,9 +75,9 @@ impl DockerHost {
             ])
             .build();
         let rootfs = rootfs_tar(binary)?;
-        let mut stream = self
-            .api
-            .create_image(Some(options), Some(bollard::body_full(rootfs.into())), None);
+        let mut stream =
+            self.api
+                .create_image(Some(options), Some(bollard::body_full(rootfs.into())), None);
         while let Some(item) = stream.next().await {
             item.context("cannot import the ingester image")?;
         }

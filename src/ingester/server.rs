@@ -122,11 +122,17 @@ pub struct ServeConfig {
 /// Runs the ingest and control ports until either fails.
 pub async fn run(config: ServeConfig) -> Result<()> {
     let state = IngesterState::new(config.mode.clone());
-    let ingest = TcpListener::bind(config.ingest)
-        .await
-        .with_context(|| format!("cannot listen on {} (ingest port): pick another with --port", config.ingest))?;
+    let ingest = TcpListener::bind(config.ingest).await.with_context(|| {
+        format!(
+            "cannot listen on {} (ingest port): pick another with --port",
+            config.ingest
+        )
+    })?;
     let control = TcpListener::bind(config.control).await.with_context(|| {
-        format!("cannot listen on {} (control port): pick another with --control-port", config.control)
+        format!(
+            "cannot listen on {} (control port): pick another with --control-port",
+            config.control
+        )
     })?;
     eprintln!(
         "pyrobench ingester: mode {}, ingest on {}, control on {}",

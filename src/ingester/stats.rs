@@ -54,8 +54,20 @@ mod tests {
         let stats = Stats::default();
         stats.record_upload(10);
         stats.record_upload(5);
-        assert_eq!(stats.snapshot(false), RunCounts { requests: 2, bytes: 15 });
-        assert_eq!(stats.snapshot(true), RunCounts { requests: 2, bytes: 15 });
+        assert_eq!(
+            stats.snapshot(false),
+            RunCounts {
+                requests: 2,
+                bytes: 15
+            }
+        );
+        assert_eq!(
+            stats.snapshot(true),
+            RunCounts {
+                requests: 2,
+                bytes: 15
+            }
+        );
         assert_eq!(stats.snapshot(false), RunCounts::default());
     }
 }

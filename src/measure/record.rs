@@ -30,8 +30,11 @@ impl InitReport {
         }
     }
 
-    pub fn to_marker_line(&self) -> String {
-        format!("{MARKER}{}", serde_json::to_string(self).expect("plain data serializes"))
+    pub fn to_marker_line(self) -> String {
+        format!(
+            "{MARKER}{}",
+            serde_json::to_string(&self).expect("plain data serializes")
+        )
     }
 
     /// Finds the last marker line in a container's log. Output the command printed

@@ -20,7 +20,7 @@ pub struct RunPlan {
     /// The command: the image's entrypoint and cmd, or an override.
     pub argv: Vec<String>,
     pub env: Vec<String>,
-    /// Network name; `None` runs with no network at all.
+    /// Network name, or a Docker network mode; `None` means `none`.
     pub network: Option<String>,
     pub aliases: Vec<String>,
     pub timeout: Duration,
@@ -36,7 +36,11 @@ pub struct RunOutcome {
 }
 
 /// Runs the plan under the measuring init, and always removes the container.
-pub async fn run_measured(docker: &DockerHost, init_volume: &str, plan: &RunPlan) -> Result<RunOutcome> {
+pub async fn run_measured(
+    docker: &DockerHost,
+    init_volume: &str,
+    plan: &RunPlan,
+) -> Result<RunOutcome> {
     let mut entrypoint = vec![init_path(), INIT_SUBCOMMAND.to_string(), "--".to_string()];
     entrypoint.extend(plan.argv.iter().cloned());
     let container = ContainerPlan {
@@ -139,9 +143,16 @@ mod tests {
             wall_s: Some(1.0),
             ..Default::default()
         };
-        assert_eq!(failure_reason(&record, false, &plan).unwrap(), "exited with code 3");
+        assert_eq!(
+            failure_reason(&record, false, &plan).unwrap(),
+            "exited with code 3"
+        );
         record.timed_out = true;
-        assert!(failure_reason(&record, false, &plan).unwrap().contains("timed out after 7 s"));
+        assert!(
+            failure_reason(&record, false, &plan)
+                .unwrap()
+                .contains("timed out after 7 s")
+        );
         record.timed_out = false;
         record.exit_code = Some(0);
         assert_eq!(failure_reason(&record, false, &plan), None);

@@ -10,7 +10,9 @@ pub fn seconds(value: Option<f64>) -> String {
 
 pub fn bytes(value: Option<f64>) -> String {
     match value {
-        Some(b) if b >= 1024.0 * 1024.0 * 1024.0 => format!("{:.2} GiB", b / (1024.0 * 1024.0 * 1024.0)),
+        Some(b) if b >= 1024.0 * 1024.0 * 1024.0 => {
+            format!("{:.2} GiB", b / (1024.0 * 1024.0 * 1024.0))
+        }
         Some(b) if b >= 1024.0 * 1024.0 => format!("{:.1} MiB", b / (1024.0 * 1024.0)),
         Some(b) if b >= 1024.0 => format!("{:.1} KiB", b / 1024.0),
         Some(b) => format!("{b:.0} B"),

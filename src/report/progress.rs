@@ -3,7 +3,14 @@
 use super::format;
 use crate::measure::record::RunRecord;
 
-pub fn run_line(benchmark: &str, scenario: &str, what: &str, index: usize, total: usize, record: &RunRecord) {
+pub fn run_line(
+    benchmark: &str,
+    scenario: &str,
+    what: &str,
+    index: usize,
+    total: usize,
+    record: &RunRecord,
+) {
     let detail = match &record.failure {
         Some(failure) => format!("FAILED: {}", failure.lines().next().unwrap_or_default()),
         None => {

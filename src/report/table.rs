@@ -44,9 +44,17 @@ pub fn render(result: &BenchmarkResult) -> String {
         ];
         table.add_row(cells.into_iter().enumerate().map(|(column, text)| {
             let cell = Cell::new(text);
-            if column == 0 { cell } else { cell.set_alignment(CellAlignment::Right) }
+            if column == 0 {
+                cell
+            } else {
+                cell.set_alignment(CellAlignment::Right)
+            }
         }));
     }
-    let status = if result.complete { "" } else { " (stopped part-way)" };
+    let status = if result.complete {
+        ""
+    } else {
+        " (stopped part-way)"
+    };
     format!("{} [{}]{status}\n{table}", result.name, result.image)
 }

@@ -44,9 +44,13 @@ pub fn seconds(value: &Dynamic, key: &str) -> Result<Duration> {
     } else if let Ok(float) = value.as_float() {
         float
     } else {
-        bail!("`{key}` must be a number of seconds, not {}", value.type_name());
+        bail!(
+            "`{key}` must be a number of seconds, not {}",
+            value.type_name()
+        );
     };
-    Duration::try_from_secs_f64(secs).map_err(|_| anyhow!("`{key}` must be a positive number of seconds"))
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| anyhow!("`{key}` must be a positive number of seconds"))
 }
 
 fn count(value: &Dynamic, key: &str) -> Result<usize> {
@@ -62,7 +66,16 @@ fn flag(value: &Dynamic, key: &str) -> Result<bool> {
         .map_err(|kind| anyhow!("`{key}` must be true or false, not {kind}"))
 }
 
-const SPEC_KEYS: &[&str] = &["name", "profiling", "network", "alias", "aliases", "env", "cmd", "timeout"];
+const SPEC_KEYS: &[&str] = &[
+    "name",
+    "profiling",
+    "network",
+    "alias",
+    "aliases",
+    "env",
+    "cmd",
+    "timeout",
+];
 
 /// `#{ name, profiling, network, alias, env, cmd, timeout }`.
 pub fn scenario_spec(map: &Map, default_name: &str) -> Result<ScenarioSpec> {
@@ -99,7 +112,8 @@ pub fn network_name(value: &Dynamic) -> Result<String> {
     if let Some(network) = value.clone().try_cast::<NetworkObj>() {
         return Ok(network.name);
     }
-    string(value, "network").map_err(|_| anyhow!("`network` must be a network from network(), or a name"))
+    string(value, "network")
+        .map_err(|_| anyhow!("`network` must be a network from network(), or a name"))
 }
 
 const OPTION_KEYS: &[&str] = &["runs", "warmup", "timeout", "keep_going", "baseline"];

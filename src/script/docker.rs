@@ -30,34 +30,49 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
         .register_get("id", |c: &mut ContainerObj| c.id.clone());
 
     let s = session.clone();
-    engine.register_fn("container", move |image: Dynamic, spec: Map| -> FnResult<ContainerObj> {
-        let image = rt(convert::image(&image))?;
-        let spec = rt(convert::scenario_spec(&spec, "container"))?;
-        let id = rt(s.create_container(&image.tag, &spec))?;
-        Ok(ContainerObj { id })
-    });
+    engine.register_fn(
+        "container",
+        move |image: Dynamic, spec: Map| -> FnResult<ContainerObj> {
+            let image = rt(convert::image(&image))?;
+            let spec = rt(convert::scenario_spec(&spec, "container"))?;
+            let id = rt(s.create_container(&image.tag, &spec))?;
+            Ok(ContainerObj { id })
+        },
+    );
     let s = session.clone();
-    engine.register_fn("start", move |c: &mut ContainerObj| rt(s.start_container(&c.id)));
+    engine.register_fn("start", move |c: &mut ContainerObj| {
+        rt(s.start_container(&c.id))
+    });
     let s = session.clone();
     engine.register_fn("wait", move |c: &mut ContainerObj| -> FnResult<Dynamic> {
         let limit = s.settings.defaults.timeout;
         Ok(rt(s.wait_container(&c.id, limit))?.map_or(Dynamic::UNIT, Dynamic::from_int))
     });
     let s = session.clone();
-    engine.register_fn("wait", move |c: &mut ContainerObj, seconds: Dynamic| -> FnResult<Dynamic> {
-        let limit = rt(convert::seconds(&seconds, "timeout"))?;
-        Ok(rt(s.wait_container(&c.id, limit))?.map_or(Dynamic::UNIT, Dynamic::from_int))
-    });
+    engine.register_fn(
+        "wait",
+        move |c: &mut ContainerObj, seconds: Dynamic| -> FnResult<Dynamic> {
+            let limit = rt(convert::seconds(&seconds, "timeout"))?;
+            Ok(rt(s.wait_container(&c.id, limit))?.map_or(Dynamic::UNIT, Dynamic::from_int))
+        },
+    );
     let s = session.clone();
     engine.register_fn("stop", move |c: &mut ContainerObj| {
         rt(s.stop_container(&c.id, Duration::from_secs(10)))
     });
     let s = session.clone();
-    engine.register_fn("remove", move |c: &mut ContainerObj| rt(s.remove_container(&c.id)));
-    let s = session.clone();
-    engine.register_fn("logs", move |c: &mut ContainerObj| rt(s.container_logs(&c.id)));
-    let s = session.clone();
-    engine.register_get("exit_code", move |c: &mut ContainerObj| -> FnResult<Dynamic> {
-        Ok(rt(s.container_exit_code(&c.id))?.map_or(Dynamic::UNIT, Dynamic::from_int))
+    engine.register_fn("remove", move |c: &mut ContainerObj| {
+        rt(s.remove_container(&c.id))
     });
+    let s = session.clone();
+    engine.register_fn("logs", move |c: &mut ContainerObj| {
+        rt(s.container_logs(&c.id))
+    });
+    let s = session.clone();
+    engine.register_get(
+        "exit_code",
+        move |c: &mut ContainerObj| -> FnResult<Dynamic> {
+            Ok(rt(s.container_exit_code(&c.id))?.map_or(Dynamic::UNIT, Dynamic::from_int))
+        },
+    );
 }

@@ -19,19 +19,30 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     };
     let start_fast = start.clone();
     engine.register_fn("ingester", start);
-    engine.register_fn("ingester", move |network: NetworkObj| start_fast(network, Map::new()));
+    engine.register_fn("ingester", move |network: NetworkObj| {
+        start_fast(network, Map::new())
+    });
 
     let s = session.clone();
-    engine.register_fn("stats", move |ing: &mut IngesterHandle| -> FnResult<Dynamic> {
-        to_dynamic(&rt(s.ingester_stats(ing, false))?)
-    });
+    engine.register_fn(
+        "stats",
+        move |ing: &mut IngesterHandle| -> FnResult<Dynamic> {
+            to_dynamic(&rt(s.ingester_stats(ing, false))?)
+        },
+    );
     let s = session.clone();
-    engine.register_fn("reset", move |ing: &mut IngesterHandle| -> FnResult<Dynamic> {
-        to_dynamic(&rt(s.ingester_stats(ing, true))?)
-    });
+    engine.register_fn(
+        "reset",
+        move |ing: &mut IngesterHandle| -> FnResult<Dynamic> {
+            to_dynamic(&rt(s.ingester_stats(ing, true))?)
+        },
+    );
     let s = session.clone();
-    engine.register_fn("set", move |ing: &mut IngesterHandle, settings: Map| -> FnResult<()> {
-        let mode = rt(convert::mode(&settings))?;
-        rt(s.set_ingester_mode(ing, &mode))
-    });
+    engine.register_fn(
+        "set",
+        move |ing: &mut IngesterHandle, settings: Map| -> FnResult<()> {
+            let mode = rt(convert::mode(&settings))?;
+            rt(s.set_ingester_mode(ing, &mode))
+        },
+    );
 }

@@ -12,10 +12,12 @@ fn specs(list: &Array) -> anyhow::Result<Vec<ScenarioSpec>> {
     list.iter()
         .enumerate()
         .map(|(index, item)| {
-            let map = item
-                .clone()
-                .try_cast::<Map>()
-                .ok_or_else(|| anyhow::anyhow!("scenario {} must be a map such as #{{ name: \"baseline\" }}", index + 1))?;
+            let map = item.clone().try_cast::<Map>().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "scenario {} must be a map such as #{{ name: \"baseline\" }}",
+                    index + 1
+                )
+            })?;
             convert::scenario_spec(&map, &format!("scenario {}", index + 1))
         })
         .collect()
@@ -23,16 +25,19 @@ fn specs(list: &Array) -> anyhow::Result<Vec<ScenarioSpec>> {
 
 pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     let s = session.clone();
-    engine.register_fn("run", move |image: Dynamic, spec: Map| -> FnResult<Dynamic> {
-        let image = rt(convert::image(&image))?;
-        let spec = rt(convert::scenario_spec(&spec, "run"))?;
-        let outcome = rt(s.run(&image, &spec, &s.settings.defaults))?;
-        let mut record = to_dynamic(&outcome.record)?;
-        if let Some(map) = record.write_lock::<Map>().as_deref_mut() {
-            map.insert("log".into(), outcome.log.into());
-        }
-        Ok(record)
-    });
+    engine.register_fn(
+        "run",
+        move |image: Dynamic, spec: Map| -> FnResult<Dynamic> {
+            let image = rt(convert::image(&image))?;
+            let spec = rt(convert::scenario_spec(&spec, "run"))?;
+            let outcome = rt(s.run(&image, &spec, &s.settings.defaults))?;
+            let mut record = to_dynamic(&outcome.record)?;
+            if let Some(map) = record.write_lock::<Map>().as_deref_mut() {
+                map.insert("log".into(), outcome.log.into());
+            }
+            Ok(record)
+        },
+    );
 
     let s = session.clone();
     let measure = move |image: Dynamic, spec: Map, options: Map| -> FnResult<Dynamic> {
@@ -43,7 +48,9 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     };
     let measure_default = measure.clone();
     engine.register_fn("measure", measure);
-    engine.register_fn("measure", move |image: Dynamic, spec: Map| measure_default(image, spec, Map::new()));
+    engine.register_fn("measure", move |image: Dynamic, spec: Map| {
+        measure_default(image, spec, Map::new())
+    });
 
     let s = session.clone();
     let compare = move |image: Dynamic, list: Array, options: Map| -> FnResult<Dynamic> {
@@ -54,5 +61,7 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     };
     let compare_default = compare.clone();
     engine.register_fn("compare", compare);
-    engine.register_fn("compare", move |image: Dynamic, list: Array| compare_default(image, list, Map::new()));
+    engine.register_fn("compare", move |image: Dynamic, list: Array| {
+        compare_default(image, list, Map::new())
+    });
 }

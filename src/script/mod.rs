@@ -85,7 +85,11 @@ fn script_error(path: &Path, error: &EvalAltResult) -> anyhow::Error {
         }
         inner = nested;
     }
-    let position = if inner.position().is_none() { outer_position } else { inner.position() };
+    let position = if inner.position().is_none() {
+        outer_position
+    } else {
+        inner.position()
+    };
     if matches!(inner, EvalAltResult::ErrorTerminated(..)) {
         return located(path, position, "interrupted");
     }
@@ -95,7 +99,9 @@ fn script_error(path: &Path, error: &EvalAltResult) -> anyhow::Error {
             // Rhai appends " (line L, position C)"; the location is given in front instead.
             let text = other.to_string();
             let suffix = format!(" ({})", other.position());
-            text.strip_suffix(&suffix).map(str::to_string).unwrap_or(text)
+            text.strip_suffix(&suffix)
+                .map(str::to_string)
+                .unwrap_or(text)
         }
     };
     located(path, position, message)

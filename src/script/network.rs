@@ -16,20 +16,27 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
 
     let s = session.clone();
     engine.register_fn("network", move || -> FnResult<NetworkObj> {
-        Ok(NetworkObj { name: rt(s.create_network())? })
+        Ok(NetworkObj {
+            name: rt(s.create_network())?,
+        })
     });
     let s = session.clone();
     engine.register_fn("connect", move |n: &mut NetworkObj, c: ContainerObj| {
         rt(s.connect(&n.name, &c.id, &[]))
     });
     let s = session.clone();
-    engine.register_fn("connect", move |n: &mut NetworkObj, c: ContainerObj, alias: &str| {
-        rt(s.connect(&n.name, &c.id, &[alias.to_string()]))
-    });
+    engine.register_fn(
+        "connect",
+        move |n: &mut NetworkObj, c: ContainerObj, alias: &str| {
+            rt(s.connect(&n.name, &c.id, &[alias.to_string()]))
+        },
+    );
     let s = session.clone();
     engine.register_fn("disconnect", move |n: &mut NetworkObj, c: ContainerObj| {
         rt(s.disconnect(&n.name, &c.id))
     });
     let s = session.clone();
-    engine.register_fn("remove", move |n: &mut NetworkObj| rt(s.remove_network(&n.name)));
+    engine.register_fn("remove", move |n: &mut NetworkObj| {
+        rt(s.remove_network(&n.name))
+    });
 }

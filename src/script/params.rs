@@ -13,9 +13,15 @@ use crate::session::Session;
 pub fn parse_like(key: &str, raw: &str, default: &Dynamic) -> Result<Dynamic> {
     let expected = |what: &str| anyhow!("--set {key}={raw}: `{key}` must be {what}");
     if default.is_int() {
-        raw.trim().parse::<i64>().map(Dynamic::from_int).map_err(|_| expected("a whole number"))
+        raw.trim()
+            .parse::<i64>()
+            .map(Dynamic::from_int)
+            .map_err(|_| expected("a whole number"))
     } else if default.is_float() {
-        raw.trim().parse::<f64>().map(Dynamic::from_float).map_err(|_| expected("a number"))
+        raw.trim()
+            .parse::<f64>()
+            .map(Dynamic::from_float)
+            .map_err(|_| expected("a number"))
     } else if default.is_bool() {
         match raw.trim() {
             "true" | "1" | "yes" => Ok(Dynamic::TRUE),
@@ -24,7 +30,11 @@ pub fn parse_like(key: &str, raw: &str, default: &Dynamic) -> Result<Dynamic> {
         }
     } else if default.is_array() {
         let items = raw.split(',').map(str::trim).filter(|s| !s.is_empty());
-        let first = default.clone().into_array().ok().and_then(|a| a.first().cloned());
+        let first = default
+            .clone()
+            .into_array()
+            .ok()
+            .and_then(|a| a.first().cloned());
         items
             .map(|item| match &first {
                 Some(sample) => parse_like(key, item, sample),
@@ -35,18 +45,24 @@ pub fn parse_like(key: &str, raw: &str, default: &Dynamic) -> Result<Dynamic> {
     } else if default.is_string() || default.is_unit() {
         Ok(Dynamic::from(raw.to_string()))
     } else {
-        bail!("param(\"{key}\", ...): a default of type {} cannot be set from the command line", default.type_name())
+        bail!(
+            "param(\"{key}\", ...): a default of type {} cannot be set from the command line",
+            default.type_name()
+        )
     }
 }
 
 pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     let s = session.clone();
-    engine.register_fn("param", move |key: &str, default: Dynamic| -> FnResult<Dynamic> {
-        match s.settings.params.get(key) {
-            Some(raw) => rt(parse_like(key, raw, &default)),
-            None => Ok(default),
-        }
-    });
+    engine.register_fn(
+        "param",
+        move |key: &str, default: Dynamic| -> FnResult<Dynamic> {
+            match s.settings.params.get(key) {
+                Some(raw) => rt(parse_like(key, raw, &default)),
+                None => Ok(default),
+            }
+        },
+    );
     let s = session.clone();
     engine.register_fn("param", move |key: &str| -> FnResult<Dynamic> {
         match s.settings.params.get(key) {
@@ -62,17 +78,42 @@ mod tests {
 
     #[test]
     fn values_take_the_type_of_the_default() {
-        assert_eq!(parse_like("runs", "5", &Dynamic::from_int(10)).unwrap().as_int(), Ok(5));
-        assert_eq!(parse_like("d", "0.5", &Dynamic::from_float(1.0)).unwrap().as_float(), Ok(0.5));
-        assert_eq!(parse_like("b", "false", &Dynamic::TRUE).unwrap().as_bool(), Ok(false));
-        let list = parse_like("steps", "0, 100,1000", &Dynamic::from_array(vec![Dynamic::from_int(1)])).unwrap();
-        let list: Vec<i64> = list.into_array().unwrap().iter().map(|d| d.as_int().unwrap()).collect();
+        assert_eq!(
+            parse_like("runs", "5", &Dynamic::from_int(10))
+                .unwrap()
+                .as_int(),
+            Ok(5)
+        );
+        assert_eq!(
+            parse_like("d", "0.5", &Dynamic::from_float(1.0))
+                .unwrap()
+                .as_float(),
+            Ok(0.5)
+        );
+        assert_eq!(
+            parse_like("b", "false", &Dynamic::TRUE).unwrap().as_bool(),
+            Ok(false)
+        );
+        let list = parse_like(
+            "steps",
+            "0, 100,1000",
+            &Dynamic::from_array(vec![Dynamic::from_int(1)]),
+        )
+        .unwrap();
+        let list: Vec<i64> = list
+            .into_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_int().unwrap())
+            .collect();
         assert_eq!(list, [0, 100, 1000]);
     }
 
     #[test]
     fn a_bad_value_names_the_key_and_the_type() {
-        let error = parse_like("runs", "many", &Dynamic::from_int(10)).unwrap_err().to_string();
+        let error = parse_like("runs", "many", &Dynamic::from_int(10))
+            .unwrap_err()
+            .to_string();
         assert_eq!(error, "--set runs=many: `runs` must be a whole number");
     }
 }

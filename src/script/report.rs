@@ -10,9 +10,8 @@ use crate::report::table;
 use crate::session::Session;
 
 fn result_from(value: &Dynamic) -> FnResult<BenchmarkResult> {
-    rhai::serde::from_dynamic(value).map_err(|e| {
-        format!("expected a result from measure() or compare(): {e}").into()
-    })
+    rhai::serde::from_dynamic(value)
+        .map_err(|e| format!("expected a result from measure() or compare(): {e}").into())
 }
 
 pub fn register(engine: &mut Engine, session: &Arc<Session>) {

@@ -22,12 +22,19 @@ pub fn image_ref(value: &Dynamic) -> Result<ImageRef> {
     if let Some(image) = value.clone().try_cast::<BuiltImage>() {
         return Ok(ImageRef::from(&image));
     }
-    let tag = value
-        .clone()
-        .into_immutable_string()
-        .map_err(|_| anyhow!("expected an image from build_image() or an image tag, not {}", value.type_name()))?;
+    let tag = value.clone().into_immutable_string().map_err(|_| {
+        anyhow!(
+            "expected an image from build_image() or an image tag, not {}",
+            value.type_name()
+        )
+    })?;
     Ok(ImageRef {
-        name: tag.split([':', '/']).rev().nth(1).unwrap_or(&tag).to_string(),
+        name: tag
+            .split([':', '/'])
+            .rev()
+            .nth(1)
+            .unwrap_or(&tag)
+            .to_string(),
         tag: tag.to_string(),
     })
 }

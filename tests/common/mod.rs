@@ -1,0 +1,271 @@
+//! Shared helpers for the integration tests: run the real binary against the real Docker
+//! engine, make benchmark folders, and look for anything left behind.
+#![allow(dead_code)]
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, OnceLock};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_pyrobench"))
+}
+
+/// Held by tests whose figures other containers running at the same time would skew
+/// (wall time on a 2-core machine), so that they run one at a time.
+pub fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A fresh folder for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Makes the offline base images once per test binary, as CI on a fresh machine must.
+pub fn ensure_base_images() {
+    static DONE: Mutex<bool> = Mutex::new(false);
+    let mut done = DONE.lock().unwrap();
+    if !*done {
+        let status = Command::new(repo().join("scripts/base-image.sh"))
+            .arg("bookworm")
+            .status()
+            .expect("scripts/base-image.sh runs");
+        assert!(status.success(), "scripts/base-image.sh bookworm failed");
+        *done = true;
+    }
+}
+
+/// The probe (tests/fixtures/probe.c), compiled static once per test binary.
+fn probe_binary() -> &'static Path {
+    static PROBE: OnceLock<PathBuf> = OnceLock::new();
+    PROBE.get_or_init(|| {
+        let out =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("probe-{}", std::process::id()));
+        let status = Command::new("gcc")
+            .args(["-O2", "-static", "-o"])
+            .arg(&out)
+            .arg(repo().join("tests/fixtures/probe.c"))
+            .status()
+            .expect("gcc runs");
+        assert!(status.success(), "compiling the probe failed");
+        out
+    })
+}
+
+/// A benchmark folder whose image holds only the static probe: no shell, no libc.
+pub fn probe_benchmark(name: &str, default_cmd: &[&str]) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::copy(probe_binary(), dir.join("probe")).unwrap();
+    let cmd = default_cmd
+        .iter()
+        .map(|a| format!("\"{a}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    std::fs::write(
+        dir.join("Dockerfile"),
+        format!("FROM scratch\nCOPY probe /probe\nENTRYPOINT [\"/probe\"]\nCMD [{cmd}]\n"),
+    )
+    .unwrap();
+    dir
+}
+
+/// Writes a script into a scratch folder and returns its path.
+pub fn script(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("test.rhai");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Builder for one invocation of the binary.
+pub struct Pyrobench {
+    args: Vec<OsString>,
+    env: Vec<(String, String)>,
+}
+
+pub struct Finished {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub pid: u32,
+}
+
+impl Finished {
+    pub fn assert_success(&self) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(0),
+            "pyrobench failed\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    pub fn assert_failure(&self) -> &Self {
+        assert!(
+            self.code.is_some_and(|c| c != 0),
+            "pyrobench should have failed\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// The error line pyrobench printed.
+    pub fn error_line(&self) -> &str {
+        self.stderr
+            .lines()
+            .find(|line| line.starts_with("error: "))
+            .unwrap_or_else(|| panic!("no error line in stderr:\n{}", self.stderr))
+    }
+}
+
+impl Pyrobench {
+    pub fn new() -> Self {
+        Self {
+            args: Vec::new(),
+            env: Vec::new(),
+        }
+    }
+
+    pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: Into<OsString>>(mut self, args: I) -> Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(bin());
+        command.args(&self.args).current_dir(repo());
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        command
+    }
+
+    pub fn spawn(&self) -> Child {
+        self.command()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("pyrobench starts")
+    }
+
+    pub fn run(self) -> Finished {
+        let child = self.spawn();
+        let pid = child.id();
+        finish(child, pid)
+    }
+}
+
+pub fn finish(child: Child, pid: u32) -> Finished {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
+    Finished {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&stdout).to_string(),
+        stderr: String::from_utf8_lossy(&stderr).to_string(),
+        pid,
+    }
+}
+
+fn docker_lines(args: &[&str]) -> Vec<String> {
+    let output = Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker CLI runs");
+    assert!(
+        output.status.success(),
+        "docker {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Containers and networks that a pyrobench process with this pid left behind.
+pub fn leftovers_of(pid: u32) -> Vec<String> {
+    let filter = format!("label=io.pyrobench.pid={pid}");
+    let mut left = docker_lines(&[
+        "ps",
+        "-a",
+        "--filter",
+        &filter,
+        "--format",
+        "container {{.Names}}",
+    ]);
+    left.extend(docker_lines(&[
+        "network",
+        "ls",
+        "--filter",
+        &filter,
+        "--format",
+        "network {{.Name}}",
+    ]));
+    left
+}
+
+pub fn assert_nothing_left(finished: &Finished) {
+    let left = leftovers_of(finished.pid);
+    assert!(
+        left.is_empty(),
+        "pyrobench left these behind: {left:?}\nstderr:\n{}",
+        finished.stderr
+    );
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The runs of one scenario in a JSON document.
+pub fn scenario<'a>(
+    json: &'a serde_json::Value,
+    benchmark: usize,
+    name: &str,
+) -> &'a serde_json::Value {
+    json["benchmarks"][benchmark]["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no scenario {name} in {json:#}"))
+}
+
+pub fn docker_image_created(reference: &str) -> Option<String> {
+    docker_lines(&[
+        "image",
+        "ls",
+        "--format",
+        "{{.Repository}}:{{.Tag}} {{.ID}} {{.CreatedAt}}",
+    ])
+    .into_iter()
+    .find(|line| line.starts_with(&format!("{reference} ")))
+}

@@ -1,0 +1,256 @@
+//! The engine against the real Docker engine: builds, measurement, failures, script errors.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn builds_an_image_from_a_folder_and_measures_cpu_in_an_image_without_libc() {
+    let bench = probe_benchmark("burn-one-second", &["burn", "1"]);
+    let dir = scratch("burn-one-second-script");
+    let json = dir.join("out.json");
+    let script = script(
+        &dir,
+        r#"
+        let image = build_image(BENCHMARKS[0]);
+        let result = measure(image, #{ name: "burn" }, #{ runs: 2, warmup: 0 });
+        show(result);
+        save(result);
+        "#,
+    );
+    let finished = Pyrobench::new()
+        .arg(&script)
+        .arg(&bench)
+        .arg("--json")
+        .arg(&json)
+        .run();
+    finished.assert_success();
+    assert!(docker_image_created("pyrobench/burn-one-second:latest").is_some());
+    let json = read_json(&json);
+    let runs = scenario(&json, 0, "burn")["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    for run in runs {
+        let cpu = run["cpu_user_s"].as_f64().unwrap() + run["cpu_system_s"].as_f64().unwrap();
+        assert!(
+            (0.8..=1.2).contains(&cpu),
+            "1 s of CPU reported as {cpu} s: {run}"
+        );
+        let wall = run["wall_s"].as_f64().unwrap();
+        assert!(wall >= cpu * 0.95, "wall {wall} below CPU {cpu}");
+        assert!(run["docker_wall_s"].as_f64().unwrap() >= wall * 0.9);
+        assert!(run["max_rss_bytes"].as_u64().unwrap() > 0);
+        assert_eq!(run["exit_code"], 0);
+        assert_eq!(run["timed_out"], false);
+    }
+    assert!(
+        finished.stdout.contains("burn"),
+        "table missing:\n{}",
+        finished.stdout
+    );
+    assert_nothing_left(&finished);
+}
+
+#[test]
+fn a_failing_dockerfile_shows_its_build_log() {
+    let bench = scratch("broken-build");
+    std::fs::write(
+        bench.join("Dockerfile"),
+        "FROM scratch\nCOPY no-such-file /x\n",
+    )
+    .unwrap();
+    let dir = scratch("broken-build-script");
+    let script = script(&dir, "let image = build_image(BENCHMARKS[0]);\n");
+    let finished = Pyrobench::new().arg(&script).arg(&bench).run();
+    finished.assert_failure();
+    let error = finished.error_line();
+    assert!(error.contains("test.rhai:1:13"), "{error}");
+    assert!(
+        error.contains("building") && error.contains("broken-build failed"),
+        "{error}"
+    );
+    assert!(
+        finished.stderr.contains("--- build log"),
+        "{}",
+        finished.stderr
+    );
+    assert!(
+        finished.stderr.contains("COPY no-such-file"),
+        "{}",
+        finished.stderr
+    );
+    assert_nothing_left(&finished);
+}
+
+#[test]
+fn a_benchmark_that_exits_non_zero_is_reported_with_its_log_tail_and_kept_in_json() {
+    let bench = probe_benchmark("fails-with-3", &["fail", "3"]);
+    let dir = scratch("fails-with-3-script");
+    let json = dir.join("out.json");
+    let script = script(
+        &dir,
+        r#"
+        let image = build_image(BENCHMARKS[0]);
+        let result = compare(image, [#{ name: "baseline" }], #{ runs: 3, warmup: 0 });
+        save(result);
+        "#,
+    );
+    let finished = Pyrobench::new()
+        .arg(&script)
+        .arg(&bench)
+        .arg("--json")
+        .arg(&json)
+        .run();
+    finished.assert_failure();
+    let error = finished.error_line();
+    assert!(error.contains("test.rhai:3:22"), "{error}");
+    assert!(
+        error.contains("scenario `baseline`, run 1: exited with code 3"),
+        "{error}"
+    );
+    assert!(
+        finished.stderr.contains("probe: giving up with code 3"),
+        "{}",
+        finished.stderr
+    );
+    let json = read_json(&json);
+    let runs = scenario(&json, 0, "baseline")["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "the failed run is kept: {json:#}");
+    assert_eq!(runs[0]["exit_code"], 3);
+    assert_eq!(json["benchmarks"][0]["complete"], false);
+    assert_nothing_left(&finished);
+}
+
+#[test]
+fn keep_going_records_failures_and_finishes() {
+    let bench = probe_benchmark("fails-keep-going", &["fail", "4"]);
+    let dir = scratch("fails-keep-going-script");
+    let json = dir.join("out.json");
+    let script = script(
+        &dir,
+        r#"
+        let image = build_image(BENCHMARKS[0]);
+        let result = measure(image, #{ name: "x" }, #{ runs: 2, warmup: 0, keep_going: true });
+        save(result);
+        "#,
+    );
+    let finished = Pyrobench::new()
+        .arg(&script)
+        .arg(&bench)
+        .arg("--json")
+        .arg(&json)
+        .run();
+    finished.assert_success();
+    let json = read_json(&json);
+    let x = scenario(&json, 0, "x");
+    assert_eq!(x["summary"]["failed_runs"], 2);
+    assert_eq!(x["summary"]["ok_runs"], 0);
+    assert!(
+        x["runs"][0]["failure"]
+            .as_str()
+            .unwrap()
+            .contains("giving up with code 4")
+    );
+}
+
+#[test]
+fn a_script_error_names_line_and_column() {
+    let dir = scratch("script-errors");
+    let syntax = script(&dir, "let a = 1;\nlet b = ;\n");
+    let checked = Pyrobench::new().arg("check").arg(&syntax).run();
+    checked.assert_failure();
+    assert!(
+        checked.error_line().contains("test.rhai:2:9"),
+        "{}",
+        checked.error_line()
+    );
+
+    let unknown_variable = script(&dir, "let a = 1;\nshow(reslt);\n");
+    let checked = Pyrobench::new().arg("check").arg(&unknown_variable).run();
+    checked.assert_failure();
+    assert!(
+        checked.error_line().contains("test.rhai:2:6"),
+        "{}",
+        checked.error_line()
+    );
+    assert!(
+        checked.error_line().contains("reslt"),
+        "{}",
+        checked.error_line()
+    );
+
+    let runtime = script(
+        &dir,
+        "let x = 1;\nlet image = build_image(\"/no/such/folder\");\n",
+    );
+    let finished = Pyrobench::new().arg(&runtime).run();
+    finished.assert_failure();
+    let error = finished.error_line();
+    assert!(error.contains("test.rhai:2:13"), "{error}");
+    assert!(error.contains("/no/such/folder does not exist"), "{error}");
+    assert_nothing_left(&finished);
+
+    let good = Pyrobench::new()
+        .arg("check")
+        .arg(repo().join("scripts/default.rhai"))
+        .run();
+    good.assert_success();
+}
+
+#[test]
+fn check_never_touches_docker() {
+    let dir = scratch("check-no-docker");
+    let path = script(&dir, "let image = build_image(\"x\");\n");
+    let checked = Pyrobench::new()
+        .arg("check")
+        .arg(&path)
+        .env("DOCKER_HOST", "unix:///no/such/docker.sock")
+        .run();
+    checked.assert_success();
+}
+
+#[test]
+fn low_level_primitives_drive_containers_and_networks() {
+    let bench = probe_benchmark("primitives", &["true"]);
+    let dir = scratch("primitives-script");
+    let script = script(
+        &dir,
+        r#"
+        let image = build_image(BENCHMARKS[0]);
+        let net = network();
+        let ing = ingester(net);
+        let c = container(image, #{ cmd: ["fail", "5"], network: net, alias: "worker" });
+        c.start();
+        let code = c.wait(30);
+        print(`exit=${code}`);
+        print(`exit_code=${c.exit_code}`);
+        print(`logs_have_line=${c.logs().contains("giving up with code 5")}`);
+        c.remove();
+        let other = container(image, #{ cmd: ["sleep", "0.2"] });
+        net.connect(other, "late");
+        net.disconnect(other);
+        other.remove();
+        let counts = ing.stats();
+        print(`requests=${counts.requests}`);
+        let t0 = now();
+        sleep(0.1);
+        print(`slept=${now() - t0 >= 0.1}`);
+        net.remove();
+        "#,
+    );
+    let finished = Pyrobench::new().arg(&script).arg(&bench).run();
+    finished.assert_success();
+    for expected in [
+        "exit=5",
+        "exit_code=5",
+        "logs_have_line=true",
+        "requests=0",
+        "slept=true",
+    ] {
+        assert!(
+            finished.stdout.contains(expected),
+            "missing {expected}:\n{}",
+            finished.stdout
+        );
+    }
+    assert_nothing_left(&finished);
+}
