@@ -46,9 +46,12 @@ TMPDIRS=()
 cleanup() {
     local d
     for d in "${TMPDIRS[@]+"${TMPDIRS[@]}"}"; do
-        # never follow anything out of the root we made (e.g. a bind mount)
-        umount -R "$d/rootfs/proc" 2>/dev/null || true
-        rm -rf --one-file-system "$d"
+        [ -d "$d" ] || continue
+        # an interrupted debootstrap can leave /proc, /sys, ... mounted in the
+        # chroot: unmount them (deepest first) and never delete across a mount
+        awk -v p="$d/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r |
+            while read -r m; do umount -l "$m" 2>/dev/null || true; done
+        rm -rf --one-file-system "$d" || log "warning: could not remove $d"
     done
 }
 trap cleanup EXIT

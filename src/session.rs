@@ -58,7 +58,6 @@ struct State {
     partial: Vec<BenchmarkResult>,
     ingesters: Vec<IngesterHandle>,
     init_volume: Option<String>,
-    isolated_network: Option<String>,
     images: HashMap<String, ImageCommand>,
     counter: usize,
 }
@@ -171,22 +170,6 @@ impl Session {
         self.block_on(docker.create_network(&suffix))
     }
 
-    /// Where containers with no network go: a private network of their own with nothing
-    /// else on it, so `ingester` does not resolve and nothing outside is reachable, yet
-    /// a script can still connect them elsewhere later.
-    fn network_or_isolated(&self, network: Option<&String>) -> Result<String> {
-        if let Some(network) = network {
-            return Ok(network.clone());
-        }
-        if let Some(isolated) = self.state().isolated_network.clone() {
-            return Ok(isolated);
-        }
-        let docker = self.docker()?;
-        let name = self.block_on(docker.create_network("isolated"))?;
-        self.state().isolated_network = Some(name.clone());
-        Ok(name)
-    }
-
     pub fn remove_network(&self, network: &str) -> Result<()> {
         let docker = self.docker()?;
         let ingesters = self.ingesters_on(Some(network));
@@ -248,7 +231,7 @@ impl Session {
             role: "container".to_string(),
             cmd: spec.cmd.clone(),
             env: spec.container_env(),
-            network: Some(self.network_or_isolated(spec.network.as_ref())?),
+            network: spec.network.clone(),
             aliases: spec.aliases.clone(),
             ..Default::default()
         };
@@ -307,7 +290,7 @@ impl Session {
             image: image.tag.clone(),
             argv: self.argv_for(&image.tag, spec.cmd.as_deref())?,
             env: spec.container_env(),
-            network: Some(self.network_or_isolated(spec.network.as_ref())?),
+            network: spec.network.clone(),
             aliases: spec.aliases.clone(),
             timeout: spec.timeout.unwrap_or(options.timeout),
             label: self.next_name(&format!("{}-run", image.name)),

@@ -225,10 +225,12 @@ fn low_level_primitives_drive_containers_and_networks() {
         print(`exit_code=${c.exit_code}`);
         print(`logs_have_line=${c.logs().contains("giving up with code 5")}`);
         c.remove();
-        let other = container(image, #{ cmd: ["sleep", "0.2"] });
+        let elsewhere = network();
+        let other = container(image, #{ cmd: ["sleep", "0.2"], network: elsewhere });
         net.connect(other, "late");
         net.disconnect(other);
         other.remove();
+        elsewhere.remove();
         let counts = ing.stats();
         print(`requests=${counts.requests}`);
         let t0 = now();

@@ -20,7 +20,7 @@ pub struct RunPlan {
     /// The command: the image's entrypoint and cmd, or an override.
     pub argv: Vec<String>,
     pub env: Vec<String>,
-    /// Network name, or a Docker network mode; `None` means `none`.
+    /// Network name, or a Docker network mode; `None` means no network (`none`).
     pub network: Option<String>,
     pub aliases: Vec<String>,
     pub timeout: Duration,
