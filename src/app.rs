@@ -16,6 +16,7 @@ use crate::docker::cleanup::Scope;
 use crate::docker::image::benchmark_name;
 use crate::docker::labels::SessionLabels;
 use crate::ingester::mode::Mode;
+use crate::ingester::protocol::Limits;
 use crate::ingester::server::{ServeConfig, run as serve_ingester};
 use crate::script;
 use crate::session::{Session, Settings};
@@ -96,10 +97,16 @@ async fn clean(all: bool, cache: bool) -> Result<i32> {
 }
 
 async fn ingester(args: IngesterArgs) -> Result<i32> {
+    let mode: Mode = serde_json::from_value(args.mode_json())
+        .map_err(|e| anyhow::anyhow!("--mode {}: {e}", args.mode))?;
+    mode.validate()?;
     let config = ServeConfig {
         ingest: (args.bind, args.port).into(),
         control: (args.bind, args.control_port).into(),
-        mode: Mode::from_name(&args.mode)?,
+        mode,
+        limits: Limits {
+            max_body_bytes: args.max_body_bytes,
+        },
     };
     tokio::select! {
         result = serve_ingester(config) => result?,

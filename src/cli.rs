@@ -76,9 +76,75 @@ pub struct IngesterArgs {
     /// Port serving GET /stats and PUT /mode
     #[arg(long, default_value_t = 4041)]
     pub control_port: u16,
-    /// How to answer uploads
+    /// How to answer uploads: fast, slow, error, hang, reset, refuse, bandwidth, flaky
     #[arg(long, default_value = "fast")]
     pub mode: String,
+    /// slow: delay before answering, in milliseconds
+    #[arg(long)]
+    pub delay_ms: Option<u64>,
+    /// slow: random extra or lesser delay, up to this many milliseconds
+    #[arg(long)]
+    pub jitter_ms: Option<u64>,
+    /// error: the status to answer with (500, 422, 429, ...)
+    #[arg(long)]
+    pub status: Option<u16>,
+    /// bandwidth: how fast to read request bodies
+    #[arg(long)]
+    pub bytes_per_s: Option<u64>,
+    /// flaky: the probability that a request gets the --then mode instead of fast
+    #[arg(long)]
+    pub probability: Option<f64>,
+    /// flaky: the mode applied with --probability (default error, with --status or 500)
+    #[arg(long)]
+    pub then: Option<String>,
+    /// Largest request body accepted (and largest decompressed payload ÷ 8); larger gets 413
+    #[arg(long, default_value_t = 16 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+impl IngesterArgs {
+    /// The mode these flags describe, as the JSON the control port takes.
+    pub fn mode_json(&self) -> serde_json::Value {
+        let mut mode = serde_json::Map::new();
+        let mut inner = serde_json::Map::new();
+        let flaky = self.mode == "flaky";
+        let target = if flaky { &mut inner } else { &mut mode };
+        target.insert(
+            "mode".into(),
+            if flaky {
+                self.then.clone().unwrap_or_else(|| "error".into())
+            } else {
+                self.mode.clone()
+            }
+            .into(),
+        );
+        let fields: [(&str, Option<serde_json::Value>); 4] = [
+            ("delay_ms", self.delay_ms.map(Into::into)),
+            ("jitter_ms", self.jitter_ms.map(Into::into)),
+            ("status", self.status.map(Into::into)),
+            ("bytes_per_s", self.bytes_per_s.map(Into::into)),
+        ];
+        let kind = target["mode"].as_str().unwrap_or_default().to_string();
+        for (key, value) in fields {
+            let belongs = matches!(
+                (kind.as_str(), key),
+                ("slow", "delay_ms" | "jitter_ms")
+                    | ("error", "status")
+                    | ("bandwidth", "bytes_per_s")
+            );
+            if let Some(value) = value.filter(|_| belongs) {
+                target.insert(key.into(), value);
+            }
+        }
+        if flaky {
+            mode.insert("mode".into(), "flaky".into());
+            if let Some(p) = self.probability {
+                mode.insert("probability".into(), p.into());
+            }
+            mode.insert("then".into(), inner.into());
+        }
+        mode.into()
+    }
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -126,6 +192,27 @@ mod tests {
         ));
         let cli = Cli::try_parse_from(["pyrobench", "check", "x.rhai"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Check { .. })));
+    }
+
+    #[test]
+    fn ingester_flags_make_a_mode() {
+        let parse = |args: &[&str]| {
+            let mut full = vec!["pyrobench", "ingester"];
+            full.extend_from_slice(args);
+            match Cli::try_parse_from(full).unwrap().command {
+                Some(Command::Ingester(args)) => args.mode_json().to_string(),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            parse(&["--mode", "slow", "--delay-ms", "500"]),
+            r#"{"delay_ms":500,"mode":"slow"}"#
+        );
+        assert_eq!(
+            parse(&["--mode", "flaky", "--probability", "0.5", "--status", "429"]),
+            r#"{"mode":"flaky","probability":0.5,"then":{"mode":"error","status":429}}"#
+        );
+        assert_eq!(parse(&[]), r#"{"mode":"fast"}"#);
     }
 
     #[test]

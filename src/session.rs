@@ -193,10 +193,21 @@ impl Session {
         self.block_on(docker.disconnect_network(network, container))
     }
 
-    pub fn start_ingester(&self, network: &str, mode: &Mode) -> Result<IngesterHandle> {
+    pub fn start_ingester(
+        &self,
+        network: &str,
+        mode: &Mode,
+        max_body_bytes: Option<usize>,
+    ) -> Result<IngesterHandle> {
         let docker = self.docker()?;
         let suffix = self.next_name("ingester");
-        let handle = self.block_on(IngesterHandle::start(docker, network, mode, &suffix))?;
+        let handle = self.block_on(IngesterHandle::start(
+            docker,
+            network,
+            mode,
+            max_body_bytes,
+            &suffix,
+        ))?;
         self.state().ingesters.push(handle.clone());
         Ok(handle)
     }

@@ -16,6 +16,9 @@ pub struct Summary {
     pub docker_wall_s: Option<f64>,
     /// Median upload requests per run, when an ingester was present.
     pub ingester_requests: Option<f64>,
+    /// Median profiles the ingester accepted per run.
+    #[serde(default)]
+    pub ingester_profiles: Option<f64>,
 }
 
 /// Cost of a scenario against the baseline, in percent of the baseline's medians.
@@ -73,6 +76,9 @@ impl ScenarioResult {
             docker_wall_s: median_of(&ok, |run| run.docker_wall_s),
             ingester_requests: median_of(&ok, |run| {
                 run.ingester.as_ref().map(|counts| counts.requests as f64)
+            }),
+            ingester_profiles: median_of(&ok, |run| {
+                run.ingester.as_ref().map(|counts| counts.profiles as f64)
             }),
         };
     }

@@ -42,21 +42,26 @@ impl IngesterHandle {
         docker: &DockerHost,
         network: &str,
         mode: &Mode,
+        max_body_bytes: Option<usize>,
         suffix: &str,
     ) -> Result<Self> {
         let image = docker.ensure_ingester_image().await?;
+        let mut cmd: Vec<String> = vec![
+            "--bind".into(),
+            "0.0.0.0".into(),
+            "--port".into(),
+            INGEST_PORT.to_string(),
+            "--control-port".into(),
+            CONTROL_PORT.to_string(),
+        ];
+        if let Some(limit) = max_body_bytes {
+            cmd.extend(["--max-body-bytes".to_string(), limit.to_string()]);
+        }
         let plan = ContainerPlan {
             image,
             name: suffix.to_string(),
             role: "ingester".to_string(),
-            cmd: Some(vec![
-                "--bind".into(),
-                "0.0.0.0".into(),
-                "--port".into(),
-                INGEST_PORT.to_string(),
-                "--control-port".into(),
-                CONTROL_PORT.to_string(),
-            ]),
+            cmd: Some(cmd),
             // The default bridge carries the published control port; the benchmark
             // network, which is internal, carries the uploads.
             network: Some("bridge".to_string()),

@@ -11,7 +11,15 @@ use super::server::{HttpResponse, IngesterState, respond};
 
 /// `GET /stats` (add `?reset=true` to start a new window), `POST /reset`,
 /// `GET /mode`, `PUT /mode` with a JSON mode such as `{"mode":"fast"}`, `GET /health`.
-pub async fn handle_control(state: Arc<IngesterState>, request: Request<Incoming>) -> HttpResponse {
+pub async fn handle_control(
+    state: Arc<IngesterState>,
+    request: Request<Incoming>,
+    _reset: Arc<tokio::sync::Notify>,
+) -> Option<HttpResponse> {
+    Some(control(state, request).await)
+}
+
+async fn control(state: Arc<IngesterState>, request: Request<Incoming>) -> HttpResponse {
     let reset = request.uri().query().is_some_and(|q| {
         q.split('&')
             .any(|pair| pair == "reset=true" || pair == "reset=1")

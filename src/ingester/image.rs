@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
-use bollard::query_parameters::CreateImageOptionsBuilder;
+use bollard::query_parameters::{
+    CreateImageOptionsBuilder, ListImagesOptionsBuilder, RemoveImageOptions,
+};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
@@ -81,6 +83,30 @@ impl DockerHost {
         while let Some(item) = stream.next().await {
             item.context("cannot import the ingester image")?;
         }
+        self.remove_stale_ingester_images(&tag).await;
         Ok(tag)
+    }
+
+    /// Images of earlier builds of pyrobench would pile up otherwise. One still in use by
+    /// a running container is refused by Docker and stays.
+    async fn remove_stale_ingester_images(&self, current: &str) {
+        let filters = std::collections::HashMap::from([("reference", vec![REPOSITORY])]);
+        let options = ListImagesOptionsBuilder::default()
+            .filters(&filters)
+            .build();
+        let Ok(images) = self.api.list_images(Some(options)).await else {
+            return;
+        };
+        for image in images {
+            if image.repo_tags.iter().any(|tag| tag == current) {
+                continue;
+            }
+            for tag in &image.repo_tags {
+                let _ = self
+                    .api
+                    .remove_image(tag, None::<RemoveImageOptions>, None)
+                    .await;
+            }
+        }
     }
 }

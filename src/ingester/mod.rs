@@ -4,6 +4,7 @@ pub mod client;
 pub mod control;
 pub mod image;
 pub mod mode;
+pub mod protocol;
 pub mod server;
 pub mod stats;
 

@@ -1,45 +1,51 @@
-//! The ingest port: accepts uploads on the Pyroscope endpoints and counts them.
+//! The ingest port: accepts uploads on the Pyroscope endpoints, decodes and counts them,
+//! and answers as the current mode says.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, watch};
 
-use super::mode::Mode;
-use super::stats::Stats;
-
-pub const LEGACY_INGEST_PATH: &str = "/ingest";
-pub const PUSH_PATH: &str = "/push.v1.PusherService/Push";
+use super::mode::{Action, Mode};
+use super::protocol::{self, Endpoint, Limits, Rejection, RequestMeta};
+use super::stats::{Handled, Stats};
 
 /// State shared by the ingest and control ports.
-#[derive(Debug, Default)]
 pub struct IngesterState {
     pub stats: Stats,
-    pub mode: RwLock<Mode>,
+    mode: watch::Sender<Mode>,
+    pub limits: Limits,
 }
 
 impl IngesterState {
-    pub fn new(mode: Mode) -> Arc<Self> {
+    pub fn new(mode: Mode, limits: Limits) -> Arc<Self> {
         Arc::new(Self {
             stats: Stats::default(),
-            mode: RwLock::new(mode),
+            mode: watch::Sender::new(mode),
+            limits,
         })
     }
 
     pub fn mode(&self) -> Mode {
-        self.mode.read().expect("mode lock").clone()
+        self.mode.borrow().clone()
     }
 
     pub fn set_mode(&self, mode: Mode) {
-        *self.mode.write().expect("mode lock") = mode;
+        self.mode.send_replace(mode);
+    }
+
+    fn watch_mode(&self) -> watch::Receiver<Mode> {
+        self.mode.subscribe()
     }
 }
 
@@ -53,75 +59,275 @@ pub fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -
         .expect("static response parts are valid")
 }
 
+/// What the handler decided about the connection.
+enum Reply {
+    Send(HttpResponse),
+    /// Never answer; the connection stays open until the client gives up.
+    Hang,
+    /// Drop the connection with a TCP reset.
+    Reset,
+}
+
+/// Serves one connection; `reset` lets a handler kill it abruptly.
+async fn serve_connection<H, F>(stream: TcpStream, state: Arc<IngesterState>, handler: H)
+where
+    H: Fn(Arc<IngesterState>, Request<Incoming>, Arc<Notify>) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Option<HttpResponse>> + Send + 'static,
+{
+    let _ = stream.set_nodelay(true);
+    let reset = Arc::new(Notify::new());
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
+    let trigger = reset.clone();
+    let service = hyper::service::service_fn(move |request| {
+        let reply = handler(state.clone(), request, trigger.clone());
+        async move {
+            match reply.await {
+                Some(response) => Ok::<_, Infallible>(response),
+                // Hang and reset never complete the response.
+                None => std::future::pending().await,
+            }
+        }
+    });
+    let connection =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    // Pinned here, not inside select!, so that it still owns the socket in the reset arm.
+    tokio::pin!(connection);
+    tokio::select! {
+        // Clients that hang up mid-request are normal here; nothing to report.
+        _ = &mut connection => {}
+        _ = reset.notified() => {
+            // SAFETY: `connection` owns the stream until it is dropped below, so the
+            // descriptor is open while we borrow it.
+            let socket = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+            // Linger 0 makes the close send RST instead of FIN.
+            let _ = socket2::SockRef::from(&socket).set_linger(Some(Duration::ZERO));
+        }
+    }
+    // The connection, and with it the socket, is dropped here: after linger was set.
+}
+
 /// Serves HTTP/1.1 on `listener` until the task is dropped, one task per connection.
 pub async fn serve_http<H, F>(listener: TcpListener, state: Arc<IngesterState>, handler: H)
 where
-    H: Fn(Arc<IngesterState>, Request<Incoming>) -> F + Clone + Send + Sync + 'static,
-    F: Future<Output = HttpResponse> + Send + 'static,
+    H: Fn(Arc<IngesterState>, Request<Incoming>, Arc<Notify>) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Option<HttpResponse>> + Send + 'static,
 {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
-        let state = state.clone();
-        let handler = handler.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| {
-                let response = handler(state.clone(), request);
-                async move { Ok::<_, Infallible>(response.await) }
-            });
-            // Clients that hang up mid-request are normal here; nothing to report.
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
+        tokio::spawn(serve_connection(stream, state.clone(), handler.clone()));
     }
 }
 
-/// Answers one request on the ingest port.
-pub async fn handle_ingest(state: Arc<IngesterState>, request: Request<Incoming>) -> HttpResponse {
-    let path = request.uri().path().to_string();
-    if path != LEGACY_INGEST_PATH && path != PUSH_PATH {
-        return respond(StatusCode::NOT_FOUND, "text/plain", "not found\n");
+/// The ingest port, which closes its listener while the mode is `refuse`.
+pub async fn serve_ingest(
+    address: SocketAddr,
+    first: TcpListener,
+    state: Arc<IngesterState>,
+) -> Result<()> {
+    let mut modes = state.watch_mode();
+    let mut listener = Some(first);
+    loop {
+        let refusing = modes.borrow_and_update().refuses();
+        match (refusing, listener.take()) {
+            (true, _) => {}
+            (false, Some(open)) => listener = Some(open),
+            (false, None) => {
+                listener = Some(
+                    TcpListener::bind(address)
+                        .await
+                        .with_context(|| format!("cannot listen again on {address}"))?,
+                )
+            }
+        }
+        match &listener {
+            Some(open) => tokio::select! {
+                accepted = open.accept() => {
+                    if let Ok((stream, _)) = accepted {
+                        tokio::spawn(serve_connection(stream, state.clone(), handle_ingest));
+                    }
+                }
+                _ = modes.changed() => {}
+            },
+            None => {
+                let _ = modes.changed().await;
+            }
+        }
     }
-    if request.method() != Method::POST {
-        return respond(StatusCode::METHOD_NOT_ALLOWED, "text/plain", "use POST\n");
+}
+
+fn header<'a>(request: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
+    request.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Reads the body within the size limit, at `rate` bytes per second when throttled.
+async fn read_body(body: Incoming, limit: usize, rate: Option<u64>) -> Result<Bytes, Rejection> {
+    let mut body = body;
+    let mut buffer = BytesMut::new();
+    let started = Instant::now();
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|e| Rejection::Malformed(format!("the body could not be read: {e}")))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if buffer.len() + data.len() > limit {
+            return Err(Rejection::TooLarge(format!(
+                "the body is larger than {limit} bytes"
+            )));
+        }
+        buffer.extend_from_slice(&data);
+        if let Some(rate) = rate {
+            let due = Duration::from_secs_f64(buffer.len() as f64 / rate as f64);
+            tokio::time::sleep(due.saturating_sub(started.elapsed())).await;
+        }
     }
-    let json_push = request
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    let body = match request.into_body().collect().await {
-        Ok(body) => body.to_bytes(),
-        Err(_) => return respond(StatusCode::BAD_REQUEST, "text/plain", "body not readable\n"),
+    Ok(buffer.freeze())
+}
+
+/// The answer a Pyroscope server gives on success: an empty Connect message for a push.
+fn accepted(endpoint: Endpoint, json: bool) -> HttpResponse {
+    match (endpoint, json) {
+        (Endpoint::Push, true) => respond(StatusCode::OK, "application/json", "{}"),
+        (Endpoint::Push, false) => respond(StatusCode::OK, "application/proto", Bytes::new()),
+        (Endpoint::Ingest, _) => respond(StatusCode::OK, "text/plain", Bytes::new()),
+    }
+}
+
+/// A failure, as Connect errors are written for a push and as plain text for `/ingest`.
+fn failure(endpoint: Endpoint, status: u16, message: &str) -> HttpResponse {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match endpoint {
+        Endpoint::Push => {
+            let code = match status.as_u16() {
+                400 | 413 | 415 | 422 => "invalid_argument",
+                429 => "resource_exhausted",
+                401 => "unauthenticated",
+                403 => "permission_denied",
+                404 => "not_found",
+                503 => "unavailable",
+                _ => "internal",
+            };
+            let body = serde_json::json!({ "code": code, "message": message }).to_string();
+            respond(status, "application/json", body)
+        }
+        Endpoint::Ingest => respond(status, "text/plain", format!("{message}\n")),
+    }
+}
+
+/// Answers one request on the ingest port; `None` means hang or reset.
+pub async fn handle_ingest(
+    state: Arc<IngesterState>,
+    request: Request<Incoming>,
+    reset: Arc<Notify>,
+) -> Option<HttpResponse> {
+    let started = Instant::now();
+    let Some(endpoint) = Endpoint::from_path(request.uri().path()) else {
+        return Some(respond(
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            "use POST /ingest or POST /push.v1.PusherService/Push\n",
+        ));
     };
-    state.stats.record_upload(body.len() as u64);
-    match state.mode() {
-        Mode::Fast => ok_for(&path, json_push),
+    if request.method() != Method::POST {
+        return Some(respond(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "text/plain",
+            "use POST\n",
+        ));
+    }
+    let mode = state.mode();
+    let mode = mode.for_request(fastrand::f64()).clone();
+    let query = request.uri().query().map(str::to_string);
+    let content_type = header(&request, "content-type").map(str::to_string);
+    let content_encoding = header(&request, "content-encoding").map(str::to_string);
+    let json = content_type
+        .as_deref()
+        .is_some_and(|c| c.starts_with("application/json"));
+
+    let read = read_body(
+        request.into_body(),
+        state.limits.max_body_bytes,
+        mode.read_rate(),
+    )
+    .await;
+    let wire_bytes = read.as_ref().map(|b| b.len() as u64).unwrap_or(0);
+    let decoded = read.and_then(|body| {
+        let meta = RequestMeta {
+            query: query.as_deref(),
+            content_type: content_type.as_deref(),
+            content_encoding: content_encoding.as_deref(),
+        };
+        protocol::decode(endpoint, meta, &body, state.limits)
+    });
+    let mut handled = Handled {
+        endpoint: endpoint.name(),
+        bytes: wire_bytes,
+        ..Default::default()
+    };
+    let reply = match (&decoded, mode.action(fastrand::f64() * 2.0 - 1.0)) {
+        (_, Action::Hang) => Reply::Hang,
+        (_, Action::Reset) => Reply::Reset,
+        (Err(rejection), Action::Answer { .. }) => {
+            handled.bad = true;
+            Reply::Send(failure(endpoint, rejection.status(), rejection.message()))
+        }
+        (Ok(_), Action::Answer { status, delay }) => {
+            tokio::time::sleep(delay).await;
+            if status == 200 {
+                Reply::Send(accepted(endpoint, json))
+            } else {
+                Reply::Send(failure(
+                    endpoint,
+                    status,
+                    "refused by the pyrobench ingester's error mode",
+                ))
+            }
+        }
+    };
+    let apps = decoded.as_ref().map(|d| d.apps.clone()).unwrap_or_default();
+    let status;
+    handled.outcome = match &reply {
+        Reply::Send(response) => {
+            status = response.status().as_u16().to_string();
+            if response.status() == StatusCode::OK
+                && let Ok(decoded) = &decoded
+            {
+                handled.profiles = decoded.profiles;
+                handled.samples = decoded.samples;
+            }
+            handled.latency = Some(started.elapsed());
+            &status
+        }
+        Reply::Hang => "hang",
+        Reply::Reset => "reset",
+    };
+    handled.apps = &apps;
+    state.stats.record(handled);
+    match reply {
+        Reply::Send(response) => Some(response),
+        Reply::Hang => None,
+        Reply::Reset => {
+            reset.notify_one();
+            None
+        }
     }
 }
 
-/// What a Pyroscope server answers on success: an empty Connect message for a push.
-fn ok_for(path: &str, json_push: bool) -> HttpResponse {
-    match (path, json_push) {
-        (PUSH_PATH, true) => respond(StatusCode::OK, "application/json", "{}"),
-        (PUSH_PATH, false) => respond(StatusCode::OK, "application/proto", Bytes::new()),
-        _ => respond(StatusCode::OK, "text/plain", Bytes::new()),
-    }
-}
-
-/// Where the ingester listens.
+/// Where the ingester listens and how it starts.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub ingest: SocketAddr,
     pub control: SocketAddr,
     pub mode: Mode,
+    pub limits: Limits,
 }
 
 /// Runs the ingest and control ports until either fails.
 pub async fn run(config: ServeConfig) -> Result<()> {
-    let state = IngesterState::new(config.mode.clone());
+    config.mode.validate()?;
+    let state = IngesterState::new(config.mode.clone(), config.limits);
     let ingest = TcpListener::bind(config.ingest).await.with_context(|| {
         format!(
             "cannot listen on {} (ingest port): pick another with --port",
@@ -136,12 +342,13 @@ pub async fn run(config: ServeConfig) -> Result<()> {
     })?;
     eprintln!(
         "pyrobench ingester: mode {}, ingest on {}, control on {}",
-        config.mode.name(),
+        serde_json::to_string(&config.mode)?,
         ingest.local_addr()?,
         control.local_addr()?
     );
+    let ingest_address = ingest.local_addr()?;
     tokio::select! {
-        _ = serve_http(ingest, state.clone(), handle_ingest) => {}
+        result = serve_ingest(ingest_address, ingest, state.clone()) => result?,
         _ = serve_http(control, state, super::control::handle_control) => {}
     }
     Ok(())

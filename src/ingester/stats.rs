@@ -1,47 +1,185 @@
-//! What the ingester received, counted per run.
+//! What the ingester received, counted per window (one run, usually).
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-/// Counters for one measurement window (one run, usually).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Handling latency percentiles, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+/// Counters of one window, as scripts and the JSON see them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunCounts {
-    /// Upload requests received, on any ingest endpoint.
+    /// Upload requests received on the ingest endpoints.
     pub requests: u64,
     /// Request body bytes received, as sent on the wire.
     pub bytes: u64,
+    /// Profiles in uploads the ingester accepted (answered 200).
+    pub profiles: u64,
+    /// Sample records in those profiles.
+    pub samples: u64,
+    /// Uploads refused as malformed (400), too large (413) or of a wrong type (415).
+    pub bad: u64,
+    #[serde(default)]
+    pub by_endpoint: BTreeMap<String, u64>,
+    /// By status answered; `hang` and `reset` for requests that got no answer.
+    #[serde(default)]
+    pub by_status: BTreeMap<String, u64>,
+    /// Application or service names, with the uploads that named them.
+    #[serde(default)]
+    pub apps: BTreeMap<String, u64>,
+    /// The ingester's own handling time, body reading and any delay included.
+    #[serde(default)]
+    pub latency: Option<Latency>,
 }
 
 impl RunCounts {
+    /// Adds another ingester's window; latency is kept from the busier one.
     pub fn add(&mut self, other: &RunCounts) {
+        if other.requests > self.requests {
+            self.latency = other.latency;
+        }
         self.requests += other.requests;
         self.bytes += other.bytes;
+        self.profiles += other.profiles;
+        self.samples += other.samples;
+        self.bad += other.bad;
+        for (target, source) in [
+            (&mut self.by_endpoint, &other.by_endpoint),
+            (&mut self.by_status, &other.by_status),
+            (&mut self.apps, &other.apps),
+        ] {
+            for (key, count) in source {
+                *target.entry(key.clone()).or_default() += count;
+            }
+        }
     }
 }
 
-/// Shared counters, read and reset by the control port.
-#[derive(Debug, Default)]
+/// Latencies in buckets 5% wide, from 1 µs up: bounded memory at any request rate.
+#[derive(Debug, Clone, Default)]
+pub struct Histogram {
+    buckets: BTreeMap<u32, u64>,
+    count: u64,
+    max_us: f64,
+}
+
+const GROWTH: f64 = 1.05;
+
+impl Histogram {
+    fn bucket_of(micros: f64) -> u32 {
+        if micros <= 1.0 {
+            0
+        } else {
+            (micros.ln() / GROWTH.ln()).ceil() as u32
+        }
+    }
+
+    fn upper_bound_us(bucket: u32) -> f64 {
+        GROWTH.powi(bucket as i32)
+    }
+
+    pub fn record(&mut self, elapsed: Duration) {
+        let micros = elapsed.as_secs_f64() * 1e6;
+        *self.buckets.entry(Self::bucket_of(micros)).or_default() += 1;
+        self.count += 1;
+        self.max_us = self.max_us.max(micros);
+    }
+
+    /// The value below which `q` of the recordings fall, within 5%.
+    pub fn quantile_us(&self, q: f64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
+        let mut seen = 0;
+        for (bucket, count) in &self.buckets {
+            seen += count;
+            if seen >= rank {
+                return Some(Self::upper_bound_us(*bucket).min(self.max_us));
+            }
+        }
+        Some(self.max_us)
+    }
+
+    pub fn summary(&self) -> Option<Latency> {
+        Some(Latency {
+            p50_ms: self.quantile_us(0.5)? / 1000.0,
+            p99_ms: self.quantile_us(0.99)? / 1000.0,
+            max_ms: self.max_us / 1000.0,
+        })
+    }
+}
+
+/// One handled request, as the server reports it.
+#[derive(Debug, Clone, Default)]
+pub struct Handled<'a> {
+    pub endpoint: &'a str,
+    /// A status code, or `hang` / `reset`.
+    pub outcome: &'a str,
+    pub bytes: u64,
+    pub profiles: u64,
+    pub samples: u64,
+    pub bad: bool,
+    pub apps: &'a [String],
+    /// `None` for requests that were never answered.
+    pub latency: Option<Duration>,
+}
+
+#[derive(Default)]
+struct Window {
+    counts: RunCounts,
+    latency: Histogram,
+}
+
+/// Shared counters, read and reset through the control port.
+#[derive(Default)]
 pub struct Stats {
-    counts: Mutex<RunCounts>,
+    window: Mutex<Window>,
 }
 
 impl Stats {
-    pub fn record_upload(&self, body_bytes: u64) {
-        let mut counts = self.counts.lock().expect("stats lock");
+    pub fn record(&self, handled: Handled<'_>) {
+        let mut window = self.window.lock().expect("stats lock");
+        let counts = &mut window.counts;
         counts.requests += 1;
-        counts.bytes += body_bytes;
+        counts.bytes += handled.bytes;
+        counts.profiles += handled.profiles;
+        counts.samples += handled.samples;
+        counts.bad += u64::from(handled.bad);
+        *counts
+            .by_endpoint
+            .entry(handled.endpoint.to_string())
+            .or_default() += 1;
+        *counts
+            .by_status
+            .entry(handled.outcome.to_string())
+            .or_default() += 1;
+        for app in handled.apps {
+            *counts.apps.entry(app.clone()).or_default() += 1;
+        }
+        if let Some(elapsed) = handled.latency {
+            window.latency.record(elapsed);
+        }
     }
 
     /// A copy of the counters; with `reset`, they restart from zero in the same step, so
     /// nothing that arrives in between is lost or counted twice.
     pub fn snapshot(&self, reset: bool) -> RunCounts {
-        let mut counts = self.counts.lock().expect("stats lock");
+        let mut window = self.window.lock().expect("stats lock");
+        let mut counts = window.counts.clone();
+        counts.latency = window.latency.summary();
         if reset {
-            std::mem::take(&mut *counts)
-        } else {
-            counts.clone()
+            *window = Window::default();
         }
+        counts
     }
 }
 
@@ -49,25 +187,57 @@ impl Stats {
 mod tests {
     use super::*;
 
+    fn upload(bytes: u64) -> Handled<'static> {
+        Handled {
+            endpoint: "push",
+            outcome: "200",
+            bytes,
+            profiles: 1,
+            samples: 7,
+            latency: Some(Duration::from_millis(2)),
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn snapshot_with_reset_starts_a_new_window() {
         let stats = Stats::default();
-        stats.record_upload(10);
-        stats.record_upload(5);
+        stats.record(upload(10));
+        stats.record(upload(5));
+        let first = stats.snapshot(true);
         assert_eq!(
-            stats.snapshot(false),
-            RunCounts {
-                requests: 2,
-                bytes: 15
-            }
+            (first.requests, first.bytes, first.profiles, first.samples),
+            (2, 15, 2, 14)
         );
-        assert_eq!(
-            stats.snapshot(true),
-            RunCounts {
-                requests: 2,
-                bytes: 15
-            }
-        );
+        assert_eq!(first.by_endpoint["push"], 2);
+        assert_eq!(first.by_status["200"], 2);
+        let p50 = first.latency.unwrap().p50_ms;
+        assert!((1.9..=2.11).contains(&p50), "{p50}");
         assert_eq!(stats.snapshot(false), RunCounts::default());
+    }
+
+    #[test]
+    fn histogram_quantiles_are_within_five_percent() {
+        let mut histogram = Histogram::default();
+        for millis in 1..=1000 {
+            histogram.record(Duration::from_millis(millis));
+        }
+        let p50 = histogram.quantile_us(0.5).unwrap() / 1000.0;
+        let p99 = histogram.quantile_us(0.99).unwrap() / 1000.0;
+        assert!((500.0..=525.0).contains(&p50), "p50 {p50}");
+        assert!((990.0..=1000.0).contains(&p99), "p99 {p99}");
+        assert_eq!(Histogram::default().quantile_us(0.5), None);
+    }
+
+    #[test]
+    fn windows_of_two_ingesters_add_up() {
+        let stats = Stats::default();
+        stats.record(upload(3));
+        let mut total = stats.snapshot(false);
+        total.add(&stats.snapshot(false));
+        assert_eq!(
+            (total.requests, total.bytes, total.by_status["200"]),
+            (2, 6, 2)
+        );
     }
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use bollard::query_parameters::ListVolumesOptionsBuilder;
 
 use crate::docker::DockerHost;
 use crate::docker::container::{ContainerPlan, VolumeMount, WaitOutcome};
@@ -17,6 +18,7 @@ pub const MOUNT_POINT: &str = "/.pyrobench";
 /// Hidden subcommand that copies this binary into a folder (run inside a container).
 pub const INSTALL_SUBCOMMAND: &str = "__install-init";
 const FILE_NAME: &str = "pyrobench";
+const VOLUME_PREFIX: &str = "pyrobench-init-";
 
 /// Path of the init inside a benchmark container.
 pub fn init_path() -> String {
@@ -38,7 +40,7 @@ impl DockerHost {
     /// Returns the init volume's name, creating and filling it if this binary has none.
     pub async fn ensure_init_volume(&self) -> Result<String> {
         let binary = self_binary()?;
-        let volume = format!("pyrobench-init-{}", binary.hash);
+        let volume = format!("{VOLUME_PREFIX}{}", binary.hash);
         if self.volume_exists(&volume).await? {
             return Ok(volume);
         }
@@ -48,7 +50,25 @@ impl DockerHost {
         if filled.is_err() {
             let _ = self.remove_volume(&volume).await;
         }
-        filled.map(|()| volume)
+        filled?;
+        self.remove_stale_init_volumes(&volume).await;
+        Ok(volume)
+    }
+
+    /// Volumes of earlier builds would pile up otherwise; Docker refuses to remove one in use.
+    async fn remove_stale_init_volumes(&self, current: &str) {
+        let filters = std::collections::HashMap::from([("name", vec![VOLUME_PREFIX])]);
+        let options = ListVolumesOptionsBuilder::default()
+            .filters(&filters)
+            .build();
+        let Ok(listed) = self.api.list_volumes(Some(options)).await else {
+            return;
+        };
+        for volume in listed.volumes.unwrap_or_default() {
+            if volume.name.starts_with(VOLUME_PREFIX) && volume.name != current {
+                let _ = self.remove_volume(&volume.name).await;
+            }
+        }
     }
 
     async fn fill_init_volume(&self, image: &str, volume: &str) -> Result<()> {

@@ -17,7 +17,12 @@ pub fn run_line(
             let uploads = record
                 .ingester
                 .as_ref()
-                .map(|counts| format!("  uploads {}", counts.requests))
+                .map(|counts| {
+                    format!(
+                        "  uploads {} profiles {} samples {}",
+                        counts.requests, counts.profiles, counts.samples
+                    )
+                })
                 .unwrap_or_default();
             format!(
                 "wall {}  cpu {}  rss {}{uploads}",

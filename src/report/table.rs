@@ -15,7 +15,7 @@ pub fn render(result: &BenchmarkResult) -> String {
         "CPU user+sys (median)",
         "peak RSS (median)",
         "docker wall (median)",
-        "uploads/run",
+        "profiles/run",
         "wall overhead",
         "CPU overhead",
     ]);
@@ -24,7 +24,7 @@ pub fn render(result: &BenchmarkResult) -> String {
         let overhead = scenario.overhead.as_ref();
         let runs = format!("{}/{}", summary.ok_runs, scenario.runs.len());
         let uploads = summary
-            .ingester_requests
+            .ingester_profiles
             .map(|n| format!("{n:.0}"))
             .unwrap_or_else(|| "-".to_string());
         let (wall, cpu) = match overhead {

@@ -138,18 +138,26 @@ pub fn run_options(map: &Map, defaults: &RunOptions) -> Result<RunOptions> {
     Ok(options)
 }
 
-/// `#{ mode: "fast", ... }`, checked against the known modes.
+/// `#{ mode: "slow", delay_ms: 500, ... }`, checked against the known modes.
 pub fn mode(map: &Map) -> Result<Mode> {
-    let name = match map.get("mode") {
-        Some(value) => string(value, "mode")?,
-        None => "fast".to_string(),
-    };
-    Mode::from_name(&name)?;
-    let json: serde_json::Value = rhai::serde::from_dynamic(&Dynamic::from_map(map.clone()))
+    let mut map = map.clone();
+    map.entry("mode".into()).or_insert_with(|| "fast".into());
+    let json: serde_json::Value = rhai::serde::from_dynamic(&Dynamic::from_map(map))
         .map_err(|e| anyhow!("bad ingester settings: {e}"))?;
-    let mut json = json;
-    json["mode"] = serde_json::Value::String(name);
-    serde_json::from_value(json).map_err(|e| anyhow!("bad ingester settings: {e}"))
+    let mode: Mode =
+        serde_json::from_value(json).map_err(|e| anyhow!("bad ingester settings: {e}"))?;
+    mode.validate()?;
+    Ok(mode)
+}
+
+/// `ingester(net, #{ ...mode..., max_body_bytes })`: the mode, and the body size limit.
+pub fn ingester_settings(map: &Map) -> Result<(Mode, Option<usize>)> {
+    let mut map = map.clone();
+    let limit = map
+        .remove("max_body_bytes")
+        .map(|v| count(&v, "max_body_bytes"))
+        .transpose()?;
+    Ok((mode(&map)?, limit))
 }
 
 /// An image from `build_image`, or an image tag.

@@ -1,0 +1,236 @@
+//! `POST /ingest`: the legacy API. The query says what the body is.
+
+use super::compression::decode_content_encoding;
+use super::{DecodeResult, Decoded, Limits, Rejection, RequestMeta, malformed, pprof};
+
+/// Body formats the legacy API names in `format=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `stack;frames count` per line (also the default).
+    Folded,
+    /// One stack per line, each counting once.
+    Lines,
+    Pprof,
+    /// Binary encodings that are accepted and counted, not decoded.
+    Trie,
+    Tree,
+    Jfr,
+}
+
+impl Format {
+    fn parse(name: &str) -> DecodeResult<Self> {
+        match name {
+            "" | "folded" => Ok(Format::Folded),
+            "lines" => Ok(Format::Lines),
+            "pprof" => Ok(Format::Pprof),
+            "trie" => Ok(Format::Trie),
+            "tree" => Ok(Format::Tree),
+            "jfr" => Ok(Format::Jfr),
+            other => Err(malformed(format!(
+                "unknown format `{other}`: use folded, lines, pprof, trie, tree or jfr"
+            ))),
+        }
+    }
+}
+
+/// The query parameters of an `/ingest` call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestQuery {
+    pub name: String,
+    pub format: Format,
+}
+
+impl IngestQuery {
+    /// The application: `name` without its `{tags}`, and without the `.cpu`-style suffix kept.
+    pub fn app(&self) -> String {
+        self.name.split('{').next().unwrap_or_default().to_string()
+    }
+}
+
+pub fn parse_query(query: Option<&str>) -> DecodeResult<IngestQuery> {
+    let mut name = None;
+    let mut format = Format::Folded;
+    for (key, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        match key.as_ref() {
+            "name" => name = Some(value.to_string()),
+            "format" => format = Format::parse(&value)?,
+            "from" | "until" => {
+                value.parse::<i64>().map_err(|_| {
+                    malformed(format!("`{key}` must be a Unix time, not `{value}`"))
+                })?;
+            }
+            "sampleRate" => {
+                value.parse::<u32>().map_err(|_| {
+                    malformed(format!(
+                        "`sampleRate` must be a whole number, not `{value}`"
+                    ))
+                })?;
+            }
+            // spyName, units, aggregationType and others are labels of the profile.
+            _ => {}
+        }
+    }
+    let name = name
+        .filter(|n| !n.split('{').next().unwrap_or_default().trim().is_empty())
+        .ok_or_else(|| malformed("the `name` query parameter is required"))?;
+    Ok(IngestQuery { name, format })
+}
+
+fn count_folded(body: &[u8], with_counts: bool) -> DecodeResult<u64> {
+    let text = std::str::from_utf8(body).map_err(|_| malformed("the folded body is not UTF-8"))?;
+    let mut samples = 0;
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        if with_counts {
+            let (_, count) = line
+                .rsplit_once(' ')
+                .ok_or_else(|| malformed(format!("line {} is not `stack count`", index + 1)))?;
+            count.trim().parse::<u64>().map_err(|_| {
+                malformed(format!("line {} ends in `{count}`, not a count", index + 1))
+            })?;
+        }
+        samples += 1;
+    }
+    Ok(samples)
+}
+
+fn is_multipart(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|c| {
+        c.trim()
+            .to_ascii_lowercase()
+            .starts_with("multipart/form-data")
+    })
+}
+
+/// The form the Go SDK sends: a `profile` field (pprof), optionally `prev_profile` and a
+/// `sample_type_config` JSON object.
+fn count_multipart(content_type: &str, body: &[u8], limits: Limits) -> DecodeResult<u64> {
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|e| malformed(format!("bad multipart content-type: {e}")))?;
+    let stream = futures_util::stream::once(async move {
+        Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(body))
+    });
+    let mut form = multer::Multipart::new(stream, boundary);
+    futures_executor::block_on(async move {
+        let mut samples = None;
+        while let Some(field) = form
+            .next_field()
+            .await
+            .map_err(|e| malformed(format!("bad multipart body: {e}")))?
+        {
+            let name = field.name().unwrap_or_default().to_string();
+            let data = field
+                .bytes()
+                .await
+                .map_err(|e| malformed(format!("bad multipart field `{name}`: {e}")))?;
+            match name.as_str() {
+                "profile" => samples = Some(pprof::count_samples(&data, limits)?),
+                "prev_profile" => {
+                    pprof::count_samples(&data, limits)?;
+                }
+                "sample_type_config" => {
+                    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&data)
+                        .map_err(|e| malformed(format!("bad sample_type_config: {e}")))?;
+                }
+                _ => {}
+            }
+        }
+        samples.ok_or_else(|| malformed("the multipart body has no `profile` field"))
+    })
+}
+
+pub fn decode(meta: RequestMeta<'_>, body: &[u8], limits: Limits) -> DecodeResult<Decoded> {
+    let query = parse_query(meta.query)?;
+    let body = decode_content_encoding(meta.content_encoding, body, limits)?;
+    let samples = if is_multipart(meta.content_type) {
+        count_multipart(meta.content_type.unwrap_or_default(), &body, limits)?
+    } else {
+        match query.format {
+            Format::Folded => count_folded(&body, true)?,
+            Format::Lines => count_folded(&body, false)?,
+            Format::Pprof => pprof::count_samples(&body, limits)?,
+            Format::Trie | Format::Tree | Format::Jfr => {
+                if body.is_empty() {
+                    return Err(Rejection::Malformed("the body is empty".into()));
+                }
+                0
+            }
+        }
+    };
+    Ok(Decoded {
+        profiles: 1,
+        samples,
+        apps: vec![query.app()],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingester::protocol::pprof::tests::profile_bytes;
+
+    fn meta(query: &'static str) -> RequestMeta<'static> {
+        RequestMeta {
+            query: Some(query),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn folded_lines_are_samples() {
+        let q = "name=app.cpu%7Benv%3Dtest%7D&from=1&until=2&format=folded&sampleRate=100&spyName=gospy&units=samples&aggregationType=sum";
+        let decoded = decode(meta(q), b"a;b;c 3\na;b;d 2\n\n", Limits::default()).unwrap();
+        assert_eq!(
+            decoded,
+            Decoded {
+                profiles: 1,
+                samples: 2,
+                apps: vec!["app.cpu".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn bad_queries_and_bodies_are_malformed() {
+        assert!(decode(meta("format=folded"), b"a 1", Limits::default()).is_err());
+        assert!(decode(meta("name=x&sampleRate=fast"), b"a 1", Limits::default()).is_err());
+        assert!(decode(meta("name=x&format=png"), b"a 1", Limits::default()).is_err());
+        assert!(decode(meta("name=x"), b"a;b nope\n", Limits::default()).is_err());
+        assert!(decode(meta("name=x"), &[0xff, 0xfe], Limits::default()).is_err());
+    }
+
+    #[test]
+    fn pprof_bodies_and_opaque_formats() {
+        let body = profile_bytes(&[1, 2, 3, 4]);
+        assert_eq!(
+            decode(meta("name=x&format=pprof"), &body, Limits::default())
+                .unwrap()
+                .samples,
+            4
+        );
+        let trie = decode(meta("name=x&format=trie"), b"\x01\x02", Limits::default()).unwrap();
+        assert_eq!((trie.profiles, trie.samples), (1, 0));
+    }
+
+    #[test]
+    fn multipart_reads_the_profile_field() {
+        let profile = profile_bytes(&[5, 6]);
+        let mut body = Vec::new();
+        body.extend_from_slice(b"--XYZ\r\nContent-Disposition: form-data; name=\"profile\"; filename=\"profile.pprof\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+        body.extend_from_slice(&profile);
+        body.extend_from_slice(b"\r\n--XYZ\r\nContent-Disposition: form-data; name=\"sample_type_config\"; filename=\"sample_type_config.json\"\r\n\r\n{\"cpu\":{\"units\":\"nanoseconds\"}}\r\n--XYZ--\r\n");
+        let meta = RequestMeta {
+            query: Some("name=go-app&format=pprof"),
+            content_type: Some("multipart/form-data; boundary=XYZ"),
+            content_encoding: None,
+        };
+        let decoded = decode(meta, &body, Limits::default()).unwrap();
+        assert_eq!((decoded.profiles, decoded.samples), (1, 2));
+        let no_profile =
+            b"--XYZ\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--XYZ--\r\n";
+        assert!(decode(meta, no_profile, Limits::default()).is_err());
+    }
+}

@@ -1,0 +1,62 @@
+//! pprof profiles (perftools.profiles.Profile): only what counting needs is decoded.
+
+use prost::Message;
+
+use super::compression::{gunzip, is_gzip};
+use super::{DecodeResult, Limits, malformed};
+
+/// The part of `Profile` we read; prost skips every other field.
+#[derive(Clone, PartialEq, Message)]
+pub struct Profile {
+    #[prost(message, repeated, tag = "2")]
+    pub sample: Vec<Sample>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct Sample {
+    #[prost(int64, repeated, tag = "2")]
+    pub value: Vec<i64>,
+}
+
+/// Number of sample records in a pprof profile, raw or gzipped.
+pub fn count_samples(bytes: &[u8], limits: Limits) -> DecodeResult<u64> {
+    let inflated;
+    let raw = if is_gzip(bytes) {
+        inflated = gunzip(bytes, limits)?;
+        &inflated[..]
+    } else {
+        bytes
+    };
+    let profile = Profile::decode(raw).map_err(|e| malformed(format!("bad pprof profile: {e}")))?;
+    Ok(profile.sample.len() as u64)
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+
+    /// A pprof profile with the given sample values, as tests need one.
+    pub fn profile_bytes(values: &[i64]) -> Vec<u8> {
+        Profile {
+            sample: values.iter().map(|v| Sample { value: vec![*v] }).collect(),
+        }
+        .encode_to_vec()
+    }
+
+    #[test]
+    fn counts_samples_raw_and_gzipped() {
+        let raw = profile_bytes(&[3, 4, 5]);
+        assert_eq!(count_samples(&raw, Limits::default()), Ok(3));
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut encoder, &raw).unwrap();
+        assert_eq!(
+            count_samples(&encoder.finish().unwrap(), Limits::default()),
+            Ok(3)
+        );
+    }
+
+    #[test]
+    fn garbage_is_malformed() {
+        assert!(count_samples(&[0xff, 0xff, 0xff, 0xff], Limits::default()).is_err());
+    }
+}

@@ -1,0 +1,230 @@
+//! `POST /push.v1.PusherService/Push`: a Connect unary call carrying pprof profiles.
+
+use base64::Engine as _;
+use prost::Message;
+use serde::Deserialize;
+
+use super::compression::decode_content_encoding;
+use super::{DecodeResult, Decoded, Limits, Rejection, RequestMeta, malformed, pprof};
+
+#[derive(Clone, PartialEq, Message)]
+pub struct PushRequest {
+    #[prost(message, repeated, tag = "1")]
+    pub series: Vec<RawProfileSeries>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct RawProfileSeries {
+    #[prost(message, repeated, tag = "1")]
+    pub labels: Vec<LabelPair>,
+    #[prost(message, repeated, tag = "2")]
+    pub samples: Vec<RawSample>,
+}
+
+#[derive(Clone, PartialEq, Message, Deserialize)]
+pub struct LabelPair {
+    #[prost(string, tag = "1")]
+    #[serde(default)]
+    pub name: String,
+    #[prost(string, tag = "2")]
+    #[serde(default)]
+    pub value: String,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct RawSample {
+    #[prost(bytes = "vec", tag = "1")]
+    pub raw_profile: Vec<u8>,
+    #[prost(string, tag = "2")]
+    pub id: String,
+}
+
+/// The protobuf JSON mapping of the same messages, as Connect sends with `application/json`.
+#[derive(Deserialize)]
+struct JsonPush {
+    #[serde(default)]
+    series: Vec<JsonSeries>,
+}
+
+#[derive(Deserialize)]
+struct JsonSeries {
+    #[serde(default)]
+    labels: Vec<LabelPair>,
+    #[serde(default)]
+    samples: Vec<JsonSample>,
+}
+
+#[derive(Deserialize)]
+struct JsonSample {
+    #[serde(default, rename = "rawProfile", alias = "raw_profile")]
+    raw_profile: String,
+}
+
+fn is_json(content_type: &str) -> bool {
+    content_type.starts_with("application/json")
+}
+
+fn is_proto(content_type: &str) -> bool {
+    content_type.starts_with("application/proto")
+        || content_type.starts_with("application/x-protobuf")
+}
+
+fn from_json(bytes: &[u8]) -> DecodeResult<PushRequest> {
+    let push: JsonPush =
+        serde_json::from_slice(bytes).map_err(|e| malformed(format!("bad JSON push: {e}")))?;
+    let base64 = base64::engine::general_purpose::STANDARD;
+    let series = push
+        .series
+        .into_iter()
+        .map(|series| {
+            let samples = series
+                .samples
+                .into_iter()
+                .map(|sample| {
+                    base64
+                        .decode(sample.raw_profile.as_bytes())
+                        .map(|raw_profile| RawSample {
+                            raw_profile,
+                            id: String::new(),
+                        })
+                        .map_err(|e| malformed(format!("bad base64 in rawProfile: {e}")))
+                })
+                .collect::<DecodeResult<Vec<_>>>()?;
+            Ok(RawProfileSeries {
+                labels: series.labels,
+                samples,
+            })
+        })
+        .collect::<DecodeResult<Vec<_>>>()?;
+    Ok(PushRequest { series })
+}
+
+/// The application of a series: `service_name`, as Pyroscope names it.
+fn app_of(series: &RawProfileSeries) -> Option<String> {
+    series
+        .labels
+        .iter()
+        .find(|label| label.name == "service_name")
+        .map(|label| label.value.clone())
+}
+
+pub fn decode(meta: RequestMeta<'_>, body: &[u8], limits: Limits) -> DecodeResult<Decoded> {
+    let content_type = meta.content_type.unwrap_or("").trim().to_ascii_lowercase();
+    if !is_json(&content_type) && !is_proto(&content_type) {
+        return Err(Rejection::UnsupportedMediaType(format!(
+            "content-type `{content_type}` is not application/proto or application/json"
+        )));
+    }
+    let bytes = decode_content_encoding(meta.content_encoding, body, limits)?;
+    let push = if is_json(&content_type) {
+        from_json(&bytes)?
+    } else {
+        PushRequest::decode(&bytes[..]).map_err(|e| malformed(format!("bad push message: {e}")))?
+    };
+    let mut decoded = Decoded::default();
+    for series in &push.series {
+        let apps = app_of(series).into_iter().collect();
+        for sample in &series.samples {
+            decoded.add(Decoded {
+                profiles: 1,
+                samples: pprof::count_samples(&sample.raw_profile, limits)?,
+                apps: Vec::new(),
+            });
+        }
+        decoded.add(Decoded {
+            profiles: 0,
+            samples: 0,
+            apps,
+        });
+    }
+    Ok(decoded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingester::protocol::pprof::tests::profile_bytes;
+
+    fn push_bytes(profiles: &[&[i64]]) -> Vec<u8> {
+        PushRequest {
+            series: vec![RawProfileSeries {
+                labels: vec![LabelPair {
+                    name: "service_name".into(),
+                    value: "app".into(),
+                }],
+                samples: profiles
+                    .iter()
+                    .map(|values| RawSample {
+                        raw_profile: profile_bytes(values),
+                        id: "x".into(),
+                    })
+                    .collect(),
+            }],
+        }
+        .encode_to_vec()
+    }
+
+    fn meta(content_type: &'static str) -> RequestMeta<'static> {
+        RequestMeta {
+            content_type: Some(content_type),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn proto_push_counts_profiles_and_samples() {
+        let decoded = decode(
+            meta("application/proto"),
+            &push_bytes(&[&[1, 2], &[3]]),
+            Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            decoded,
+            Decoded {
+                profiles: 2,
+                samples: 3,
+                apps: vec!["app".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn json_push_decodes_base64_profiles() {
+        let raw = base64::engine::general_purpose::STANDARD.encode(profile_bytes(&[1, 1, 1, 1]));
+        let body = format!(
+            r#"{{"series":[{{"labels":[{{"name":"service_name","value":"web"}}],"samples":[{{"rawProfile":"{raw}","ID":"a"}}]}}]}}"#
+        );
+        let decoded = decode(meta("application/json"), body.as_bytes(), Limits::default()).unwrap();
+        assert_eq!(
+            decoded,
+            Decoded {
+                profiles: 1,
+                samples: 4,
+                apps: vec!["web".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn wrong_content_type_is_415_and_garbage_is_400() {
+        assert_eq!(
+            decode(meta("text/plain"), b"", Limits::default())
+                .unwrap_err()
+                .status(),
+            415
+        );
+        assert_eq!(
+            decode(meta("application/proto"), &[0xff; 7], Limits::default())
+                .unwrap_err()
+                .status(),
+            400
+        );
+        assert_eq!(
+            decode(meta("application/json"), b"{", Limits::default())
+                .unwrap_err()
+                .status(),
+            400
+        );
+    }
+}
