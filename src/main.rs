@@ -1,17 +1,7 @@
 //! pyrobench: measures what a continuous-profiling agent costs.
 
-mod app;
-mod bench;
-mod cli;
-mod docker;
-mod ingester;
-mod measure;
-mod report;
-mod script;
-mod session;
-mod stats;
-
 use clap::Parser;
+use pyrobench::{app, cli, measure};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

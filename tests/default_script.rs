@@ -75,6 +75,19 @@ fn default_script_on_fibonacci_prints_the_table_and_writes_json() {
             "no upload arrived: {run}"
         );
         assert!(run["ingester"]["bytes"].as_u64().unwrap() > 0, "{run}");
+        assert!(
+            run["ingester"]["profiles"].as_u64().unwrap() > 0,
+            "no profile decoded: {run}"
+        );
+        assert!(
+            run["ingester"]["samples"].as_u64().unwrap() > 0,
+            "no sample decoded: {run}"
+        );
+        assert_eq!(run["ingester"]["bad"], 0, "{run}");
+        assert_eq!(
+            run["ingester"]["apps"]["pyrobench.fibonacci.python"], run["ingester"]["requests"],
+            "{run}"
+        );
     }
     for run in scenario(&json, 0, "baseline")["runs"].as_array().unwrap() {
         assert!(

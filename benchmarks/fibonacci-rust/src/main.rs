@@ -22,7 +22,7 @@ use pyroscope::backend::{pprof_backend, BackendConfig, PprofConfig};
 use pyroscope::pyroscope::{PyroscopeAgentBuilder, PyroscopeAgentReady, PyroscopeAgentRunning};
 use pyroscope::PyroscopeAgent;
 
-const DEFAULT_N: u32 = 42;
+const DEFAULT_N: u32 = 43;
 
 /// Sent as the spy version; keep in step with the `=2.0.0` pin in Cargo.toml.
 const AGENT_VERSION: &str = "2.0.0";

@@ -1,0 +1,505 @@
+//! The ingester as a standalone server, observed from a real HTTP client over loopback:
+//! every protocol with captured and hand-made payloads, every mode, malformed input.
+
+mod common;
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `pyrobench ingester` process on loopback, killed when dropped.
+struct Ingester {
+    child: Child,
+    port: u16,
+    control: u16,
+}
+
+impl Ingester {
+    fn start(args: &[&str]) -> Self {
+        let (port, control) = (free_port(), free_port());
+        let child = Command::new(common::bin())
+            .args([
+                "ingester",
+                "--port",
+                &port.to_string(),
+                "--control-port",
+                &control.to_string(),
+            ])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let ingester = Self {
+            child,
+            port,
+            control,
+        };
+        let started = Instant::now();
+        while http(control, "GET", "/health", &[], b"").is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the ingester did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        ingester
+    }
+
+    fn post(
+        &self,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> std::io::Result<(u16, Vec<u8>)> {
+        http(self.port, "POST", target, headers, body)
+    }
+
+    fn push(&self, body: &[u8]) -> u16 {
+        self.post(
+            "/push.v1.PusherService/Push",
+            &[("content-type", "application/proto")],
+            body,
+        )
+        .unwrap()
+        .0
+    }
+
+    fn stats(&self, reset: bool) -> Value {
+        let target = if reset { "/stats?reset=true" } else { "/stats" };
+        let (status, body) = http(self.control, "GET", target, &[], b"").unwrap();
+        assert_eq!(status, 200);
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    fn set_mode(&self, mode: &str) {
+        let (status, body) = http(self.control, "PUT", "/mode", &[], mode.as_bytes()).unwrap();
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    }
+
+    /// Back in fast mode, uploads succeed again (after `refuse`, once it listens again).
+    fn still_serves(&self) {
+        self.set_mode(r#"{"mode":"fast"}"#);
+        let started = Instant::now();
+        loop {
+            match self.post("/ingest?name=alive", &[], b"a;b 1\n") {
+                Ok((status, _)) => return assert_eq!(status, 200, "the ingester stopped serving"),
+                Err(error) if started.elapsed() > Duration::from_secs(5) => {
+                    panic!("the ingester stopped serving: {error}")
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    }
+}
+
+impl Drop for Ingester {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn request_bytes(method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut request =
+        format!("{method} {target} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// One HTTP/1.1 exchange; the status and the body.
+fn http(
+    port: u16,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, Vec<u8>)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    stream.write_all(&request_bytes(method, target, headers, body))?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let text = String::from_utf8_lossy(&response);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::new(ErrorKind::UnexpectedEof, "no HTTP response"))?;
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(response.len(), |p| p + 4);
+    Ok((status, response[split..].to_vec()))
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// A pprof profile with `samples` sample records, encoded by hand (field 2, one value each).
+fn pprof(samples: usize) -> Vec<u8> {
+    let sample = [0x12u8, 0x02, 0x10, 0x01]; // Sample { value: [1] } as field 2 of Profile
+    sample
+        .iter()
+        .copied()
+        .cycle()
+        .take(sample.len() * samples)
+        .collect()
+}
+
+/// A push.v1 PushRequest with one series holding the given raw profiles.
+fn push_request(profiles: &[Vec<u8>]) -> Vec<u8> {
+    fn field(tag: u8, payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        let mut len = payload.len();
+        loop {
+            let byte = (len & 0x7f) as u8;
+            len >>= 7;
+            if len == 0 {
+                out.push(byte);
+                break;
+            }
+            out.push(byte | 0x80);
+        }
+        out.extend_from_slice(payload);
+        out
+    }
+    let mut label = field(0x0a, b"service_name");
+    label.extend(field(0x12, b"hand-made"));
+    let mut series = field(0x0a, &label);
+    for profile in profiles {
+        series.extend(field(0x12, &field(0x0a, profile)));
+    }
+    field(0x0a, &series)
+}
+
+#[test]
+fn captured_and_hand_made_uploads_decode_to_the_independent_counts() {
+    let dir = common::repo().join("tests/fixtures/ingest");
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let fixtures = expected.as_object().unwrap();
+    assert!(fixtures.len() >= 5, "too few fixtures: {fixtures:?}");
+    let ingester = Ingester::start(&[]);
+    for (name, want) in fixtures {
+        let body = std::fs::read(dir.join(format!("{name}.body"))).unwrap();
+        let request: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        let mut target = request["path"].as_str().unwrap().to_string();
+        if let Some(query) = request["query"].as_str().filter(|q| !q.is_empty()) {
+            target = format!("{target}?{query}");
+        }
+        let headers: Vec<(String, String)> = match &request["headers"] {
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect(),
+            Value::Array(pairs) => pairs
+                .iter()
+                .map(|p| {
+                    (
+                        p[0].as_str().unwrap().to_string(),
+                        p[1].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let kept: Vec<(&str, &str)> = headers
+            .iter()
+            .filter(|(k, _)| {
+                ["content-type", "content-encoding"].contains(&k.to_ascii_lowercase().as_str())
+            })
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let (status, answer) = ingester.post(&target, &kept, &body).unwrap();
+        assert_eq!(status, 200, "{name}: {}", String::from_utf8_lossy(&answer));
+        let stats = ingester.stats(true);
+        assert_eq!(stats["profiles"], want["profiles"], "{name}: {stats}");
+        assert_eq!(stats["samples"], want["samples"], "{name}: {stats}");
+        assert_eq!(stats["bytes"].as_u64(), Some(body.len() as u64), "{name}");
+        if let Some(app) = want["app"].as_str().filter(|a| !a.is_empty()) {
+            assert_eq!(stats["apps"][app], 1, "{name}: {stats}");
+        }
+    }
+}
+
+#[test]
+fn hand_made_bodies_of_every_protocol_are_counted() {
+    let ingester = Ingester::start(&[]);
+    let folded = ingester.post("/ingest?name=app.cpu%7Benv%3Dci%7D&format=folded&sampleRate=100&spyName=gospy&units=samples&aggregationType=sum&from=1&until=2", &[], b"a;b;c 3\na;b;d 2\n").unwrap();
+    assert_eq!(folded.0, 200);
+    let raw = ingester
+        .post("/ingest?name=app&format=pprof", &[], &pprof(4))
+        .unwrap();
+    assert_eq!(raw.0, 200);
+    let zipped = ingester
+        .post("/ingest?name=app&format=pprof", &[], &gzip(&pprof(5)))
+        .unwrap();
+    assert_eq!(zipped.0, 200);
+    let mut form = b"--B\r\nContent-Disposition: form-data; name=\"profile\"; filename=\"profile.pprof\"\r\n\r\n".to_vec();
+    form.extend(gzip(&pprof(6)));
+    form.extend_from_slice(b"\r\n--B\r\nContent-Disposition: form-data; name=\"sample_type_config\"\r\n\r\n{\"cpu\":{\"units\":\"nanoseconds\"}}\r\n--B--\r\n");
+    let multipart = ingester
+        .post(
+            "/ingest?name=go&format=pprof",
+            &[("content-type", "multipart/form-data; boundary=B")],
+            &form,
+        )
+        .unwrap();
+    assert_eq!(multipart.0, 200);
+    for format in ["trie", "tree"] {
+        assert_eq!(
+            ingester
+                .post(
+                    &format!("/ingest?name=app&format={format}"),
+                    &[],
+                    b"\x01\x02\x03"
+                )
+                .unwrap()
+                .0,
+            200
+        );
+    }
+    assert_eq!(
+        ingester.push(&push_request(&[pprof(2), gzip(&pprof(3))])),
+        200
+    );
+    let proto_gzip = ingester
+        .post(
+            "/push.v1.PusherService/Push",
+            &[
+                ("content-type", "application/proto"),
+                ("content-encoding", "gzip"),
+            ],
+            &gzip(&push_request(&[pprof(1)])),
+        )
+        .unwrap();
+    assert_eq!(proto_gzip.0, 200);
+    use base64::Engine as _;
+    let json = format!(
+        r#"{{"series":[{{"labels":[{{"name":"service_name","value":"json-app"}}],"samples":[{{"rawProfile":"{}"}}]}}]}}"#,
+        base64::engine::general_purpose::STANDARD.encode(pprof(7))
+    );
+    let (status, body) = ingester
+        .post(
+            "/push.v1.PusherService/Push",
+            &[("content-type", "application/json")],
+            json.as_bytes(),
+        )
+        .unwrap();
+    assert_eq!((status, body.as_slice()), (200, b"{}".as_slice()));
+    let stats = ingester.stats(false);
+    // 6 /ingest profiles (folded, pprof, gzip, multipart, trie, tree) + 2 + 1 + 1 pushed.
+    assert_eq!(stats["profiles"], 10, "{stats}");
+    assert_eq!(stats["samples"], 2 + 4 + 5 + 6 + 2 + 3 + 1 + 7, "{stats}");
+    assert_eq!(stats["by_endpoint"]["ingest"], 6);
+    assert_eq!(stats["by_endpoint"]["push"], 3);
+    assert_eq!(stats["bad"], 0);
+    assert_eq!(stats["apps"]["app.cpu"], 1, "{stats}");
+    assert_eq!(stats["apps"]["json-app"], 1, "{stats}");
+    assert!(stats["latency"]["p99_ms"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn slow_error_and_bandwidth_modes_answer_as_told() {
+    let ingester = Ingester::start(&["--mode", "slow", "--delay-ms", "400"]);
+    let started = Instant::now();
+    assert_eq!(ingester.push(&push_request(&[pprof(1)])), 200);
+    let slow = started.elapsed();
+    assert!(
+        slow >= Duration::from_millis(390) && slow < Duration::from_secs(5),
+        "slow took {slow:?}"
+    );
+
+    for status in [500, 422, 429, 503] {
+        ingester.set_mode(&format!(r#"{{"mode":"error","status":{status}}}"#));
+        assert_eq!(ingester.push(&push_request(&[pprof(1)])), status);
+        let (code, body) = ingester.post("/ingest?name=x", &[], b"a 1\n").unwrap();
+        assert_eq!(code, status, "{}", String::from_utf8_lossy(&body));
+    }
+    let stats = ingester.stats(true);
+    assert_eq!(
+        stats["profiles"], 1,
+        "refused uploads are not counted as received profiles: {stats}"
+    );
+    assert_eq!(stats["by_status"]["429"], 2);
+
+    ingester.set_mode(r#"{"mode":"bandwidth","bytes_per_s":20000}"#);
+    let started = Instant::now();
+    let (status, _) = ingester
+        .post("/ingest?name=x&format=trie", &[], &vec![7u8; 40_000])
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(status, 200);
+    assert!(
+        took >= Duration::from_millis(1500) && took < Duration::from_secs(10),
+        "40 kB at 20 kB/s took {took:?}"
+    );
+}
+
+#[test]
+fn hang_holds_the_connection_and_never_answers() {
+    let ingester = Ingester::start(&["--mode", "hang"]);
+    let mut stream = TcpStream::connect(("127.0.0.1", ingester.port)).unwrap();
+    stream
+        .write_all(&request_bytes("POST", "/ingest?name=x", &[], b"a 1\n"))
+        .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(1500)))
+        .unwrap();
+    let mut buffer = [0u8; 64];
+    let read = stream.read(&mut buffer);
+    assert!(
+        matches!(&read, Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut),
+        "hang answered: {read:?}"
+    );
+    let stats = ingester.stats(false);
+    assert_eq!(stats["by_status"]["hang"], 1, "{stats}");
+    ingester.still_serves();
+    // The held connection is still open after the mode changed.
+    stream
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    assert!(stream.read(&mut buffer).is_err());
+}
+
+#[test]
+fn reset_drops_the_connection_and_refuse_stops_listening() {
+    let ingester = Ingester::start(&["--mode", "reset"]);
+    let error = ingester.post("/ingest?name=x", &[], b"a 1\n").unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ConnectionReset, "{error:?}");
+    assert_eq!(ingester.stats(false)["by_status"]["reset"], 1);
+
+    ingester.set_mode(r#"{"mode":"refuse"}"#);
+    std::thread::sleep(Duration::from_millis(200));
+    let error = TcpStream::connect(("127.0.0.1", ingester.port)).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ConnectionRefused, "{error:?}");
+    // The control port keeps working in every mode, and listening resumes.
+    assert_eq!(ingester.stats(false)["requests"], 1);
+    ingester.still_serves();
+}
+
+#[test]
+fn flaky_applies_its_mode_with_the_given_probability() {
+    let ingester = Ingester::start(&["--mode", "flaky", "--probability", "0.5", "--status", "500"]);
+    let statuses: Vec<u16> = (0..200)
+        .map(|_| ingester.push(&push_request(&[pprof(1)])))
+        .collect();
+    let failed = statuses.iter().filter(|s| **s == 500).count();
+    assert_eq!(failed + statuses.iter().filter(|s| **s == 200).count(), 200);
+    assert!(
+        (60..=140).contains(&failed),
+        "{failed} of 200 failed at p=0.5"
+    );
+    ingester.set_mode(r#"{"mode":"flaky","probability":1.0,"then":{"mode":"error","status":429}}"#);
+    assert!((0..20).all(|_| ingester.push(&push_request(&[pprof(1)])) == 429));
+}
+
+#[test]
+fn malformed_input_is_refused_and_the_server_survives() {
+    let ingester = Ingester::start(&["--max-body-bytes", "100000"]);
+    let truncated = gzip(&pprof(1000));
+    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<u8>, u16)> = vec![
+        (
+            "/push.v1.PusherService/Push",
+            vec![
+                ("content-type", "application/proto"),
+                ("content-encoding", "gzip"),
+            ],
+            truncated[..truncated.len() / 2].to_vec(),
+            400,
+        ),
+        (
+            "/ingest?name=x&format=pprof",
+            vec![],
+            gzip(&pprof(3))[..10].to_vec(),
+            400,
+        ),
+        (
+            "/push.v1.PusherService/Push",
+            vec![("content-type", "application/proto")],
+            (0..4096u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+                .collect(),
+            400,
+        ),
+        (
+            "/ingest?name=x&format=folded",
+            vec![],
+            vec![0xff, 0xfe, 0x00, 0x01],
+            400,
+        ),
+        (
+            "/push.v1.PusherService/Push",
+            vec![("content-type", "text/html")],
+            push_request(&[pprof(1)]),
+            415,
+        ),
+        (
+            "/push.v1.PusherService/Push",
+            vec![("content-type", "application/json")],
+            b"{\"series\":[{\"samples\":[{\"rawProfile\":\"!!!\"}]}]}".to_vec(),
+            400,
+        ),
+        (
+            "/ingest?name=x&format=trie",
+            vec![],
+            vec![1u8; 200_000],
+            413,
+        ),
+        (
+            "/ingest?name=x&format=pprof",
+            vec![],
+            gzip(&vec![0u8; 2_000_000]),
+            413,
+        ),
+    ];
+    for (index, (target, headers, body, want)) in cases.iter().enumerate() {
+        let (status, answer) = ingester.post(target, headers, body).unwrap();
+        assert_eq!(
+            status,
+            *want,
+            "case {index}: {}",
+            String::from_utf8_lossy(&answer)
+        );
+    }
+    // A client that stops in the middle of its body.
+    let mut stream = TcpStream::connect(("127.0.0.1", ingester.port)).unwrap();
+    stream
+        .write_all(
+            b"POST /ingest?name=x HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n\r\na;b 1\n",
+        )
+        .unwrap();
+    drop(stream);
+    std::thread::sleep(Duration::from_millis(200));
+    let stats = ingester.stats(false);
+    assert_eq!(
+        stats["bad"].as_u64(),
+        Some(cases.len() as u64 + 1),
+        "{stats}"
+    );
+    assert_eq!(stats["profiles"], 0, "{stats}");
+    ingester.still_serves();
+}
