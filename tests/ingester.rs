@@ -417,11 +417,14 @@ fn flaky_applies_its_mode_with_the_given_probability() {
     assert!((0..20).all(|_| ingester.push(&push_request(&[pprof(1)])) == 429));
 }
 
+/// Target, headers, body, and the status it must get.
+type Case = (&'static str, Vec<(&'static str, &'static str)>, Vec<u8>, u16);
+
 #[test]
 fn malformed_input_is_refused_and_the_server_survives() {
     let ingester = Ingester::start(&["--max-body-bytes", "100000"]);
     let truncated = gzip(&pprof(1000));
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<u8>, u16)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "/push.v1.PusherService/Push",
             vec![
