@@ -269,14 +269,12 @@ fn hand_made_bodies_of_every_protocol_are_counted() {
         )
         .unwrap();
     assert_eq!(multipart.0, 200);
+    // Stacks a;b;c 3 and a;b;d 2, as Pyroscope serializes them.
+    let trie = b"\x00\x00\x01\x04a;b;\x00\x02\x01c\x03\x00\x01d\x02\x00";
     for format in ["trie", "tree"] {
         assert_eq!(
             ingester
-                .post(
-                    &format!("/ingest?name=app&format={format}"),
-                    &[],
-                    b"\x01\x02\x03"
-                )
+                .post(&format!("/ingest?name=app&format={format}"), &[], trie)
                 .unwrap()
                 .0,
             200
@@ -313,7 +311,11 @@ fn hand_made_bodies_of_every_protocol_are_counted() {
     let stats = ingester.stats(false);
     // 6 /ingest profiles (folded, pprof, gzip, multipart, trie, tree) + 2 + 1 + 1 pushed.
     assert_eq!(stats["profiles"], 10, "{stats}");
-    assert_eq!(stats["samples"], 2 + 4 + 5 + 6 + 2 + 3 + 1 + 7, "{stats}");
+    assert_eq!(
+        stats["samples"],
+        2 + 4 + 5 + 6 + 2 + 2 + 2 + 3 + 1 + 7,
+        "{stats}"
+    );
     assert_eq!(stats["by_endpoint"]["ingest"], 6);
     assert_eq!(stats["by_endpoint"]["push"], 3);
     assert_eq!(stats["bad"], 0);
@@ -349,7 +351,7 @@ fn slow_error_and_bandwidth_modes_answer_as_told() {
     ingester.set_mode(r#"{"mode":"bandwidth","bytes_per_s":20000}"#);
     let started = Instant::now();
     let (status, _) = ingester
-        .post("/ingest?name=x&format=trie", &[], &vec![7u8; 40_000])
+        .post("/ingest?name=x&format=jfr", &[], &vec![7u8; 40_000])
         .unwrap();
     let took = started.elapsed();
     assert_eq!(status, 200);
@@ -418,7 +420,12 @@ fn flaky_applies_its_mode_with_the_given_probability() {
 }
 
 /// Target, headers, body, and the status it must get.
-type Case = (&'static str, Vec<(&'static str, &'static str)>, Vec<u8>, u16);
+type Case = (
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    Vec<u8>,
+    u16,
+);
 
 #[test]
 fn malformed_input_is_refused_and_the_server_survives() {
@@ -466,11 +473,12 @@ fn malformed_input_is_refused_and_the_server_survives() {
             b"{\"series\":[{\"samples\":[{\"rawProfile\":\"!!!\"}]}]}".to_vec(),
             400,
         ),
+        ("/ingest?name=x&format=jfr", vec![], vec![1u8; 200_000], 413),
         (
             "/ingest?name=x&format=trie",
             vec![],
-            vec![1u8; 200_000],
-            413,
+            vec![0, 0, 200, 1],
+            400,
         ),
         (
             "/ingest?name=x&format=pprof",

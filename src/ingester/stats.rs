@@ -133,6 +133,16 @@ pub struct Handled<'a> {
     pub latency: Option<Duration>,
 }
 
+/// Counts one more under `key`, allocating the key only the first time it is seen.
+fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
+    match map.get_mut(key) {
+        Some(count) => *count += 1,
+        None => {
+            map.insert(key.to_string(), 1);
+        }
+    }
+}
+
 #[derive(Default)]
 struct Window {
     counts: RunCounts,
@@ -154,16 +164,10 @@ impl Stats {
         counts.profiles += handled.profiles;
         counts.samples += handled.samples;
         counts.bad += u64::from(handled.bad);
-        *counts
-            .by_endpoint
-            .entry(handled.endpoint.to_string())
-            .or_default() += 1;
-        *counts
-            .by_status
-            .entry(handled.outcome.to_string())
-            .or_default() += 1;
+        bump(&mut counts.by_endpoint, handled.endpoint);
+        bump(&mut counts.by_status, handled.outcome);
         for app in handled.apps {
-            *counts.apps.entry(app.clone()).or_default() += 1;
+            bump(&mut counts.apps, app);
         }
         if let Some(elapsed) = handled.latency {
             window.latency.record(elapsed);

@@ -9,11 +9,12 @@
 //!   PYROSCOPE_SERVER_ADDRESS    default http://ingester:4040
 //!   PYROSCOPE_APPLICATION_NAME  default pyrobench.fibonacci.rust
 //!   PYROSCOPE_SAMPLE_RATE       default 100 (Hz)
-//!   FIBONACCI_N                 workload size, default DEFAULT_N (about 3 s of CPU on
-//!                               the 2-core reference machine)
+//!   FIBONACCI_N                 workload size, default 43 (about 2.5 s of CPU on
+//!                               the 2-core reference machine; each +1 is x1.6)
 //!
 //! The crate uploads every 10 s of wall-clock time (aligned to multiples of 10 s);
-//! that period is fixed in pyroscope 2.0.0 and cannot be configured.
+//! that period is fixed in pyroscope 2.0.0 and cannot be configured, and its
+//! shutdown waits for the next multiple of 10 s, so a profiled run lasts until then.
 
 use std::hint::black_box;
 use std::process::ExitCode;

@@ -11,9 +11,10 @@ pub enum Format {
     /// One stack per line, each counting once.
     Lines,
     Pprof,
-    /// Binary encodings that are accepted and counted, not decoded.
+    /// Pyroscope's serialized transport trie and tree: nodes in preorder.
     Trie,
     Tree,
+    /// Java Flight Recorder: accepted and counted, not decoded.
     Jfr,
 }
 
@@ -97,6 +98,40 @@ fn count_folded(body: &[u8], with_counts: bool) -> DecodeResult<u64> {
     Ok(samples)
 }
 
+/// Trie and tree bodies: nodes in preorder, each `uvarint(len) label uvarint(value)
+/// uvarint(children)`. A node with a value ends a stack: that is a sample.
+fn count_valued_nodes(body: &[u8]) -> DecodeResult<u64> {
+    let mut buf = body;
+    let read = |what: &str, buf: &mut &[u8]| {
+        prost::encoding::decode_varint(buf)
+            .map_err(|_| malformed(format!("bad {what} in the trie or tree")))
+    };
+    let mut pending: u64 = 1;
+    let mut samples = 0;
+    while pending > 0 {
+        let len = read("label length", &mut buf)?;
+        let label_len = usize::try_from(len).ok().filter(|l| *l <= buf.len());
+        let label_len =
+            label_len.ok_or_else(|| malformed("a trie or tree label runs past the body"))?;
+        buf = &buf[label_len..];
+        if read("value", &mut buf)? > 0 {
+            samples += 1;
+        }
+        let children = read("child count", &mut buf)?;
+        pending = pending - 1 + children;
+        // Every node takes at least 3 bytes: more pending nodes than that cannot be there.
+        if pending > buf.len() as u64 / 3 + 1 {
+            return Err(malformed(
+                "the trie or tree promises more nodes than the body holds",
+            ));
+        }
+    }
+    if !buf.is_empty() {
+        return Err(malformed("bytes left over after the trie or tree"));
+    }
+    Ok(samples)
+}
+
 fn is_multipart(content_type: Option<&str>) -> bool {
     content_type.is_some_and(|c| {
         c.trim()
@@ -152,7 +187,8 @@ pub fn decode(meta: RequestMeta<'_>, body: &[u8], limits: Limits) -> DecodeResul
             Format::Folded => count_folded(&body, true)?,
             Format::Lines => count_folded(&body, false)?,
             Format::Pprof => pprof::count_samples(&body, limits)?,
-            Format::Trie | Format::Tree | Format::Jfr => {
+            Format::Trie | Format::Tree => count_valued_nodes(&body)?,
+            Format::Jfr => {
                 if body.is_empty() {
                     return Err(Rejection::Malformed("the body is empty".into()));
                 }
@@ -211,8 +247,19 @@ mod tests {
                 .samples,
             4
         );
-        let trie = decode(meta("name=x&format=trie"), b"\x01\x02", Limits::default()).unwrap();
-        assert_eq!((trie.profiles, trie.samples), (1, 0));
+        // Stacks a;b;c 3 and a;b;d 2, as Pyroscope serializes them.
+        let trie = b"\x00\x00\x01\x04a;b;\x00\x02\x01c\x03\x00\x01d\x02\x00";
+        let decoded = decode(meta("name=x&format=trie"), trie, Limits::default()).unwrap();
+        assert_eq!((decoded.profiles, decoded.samples), (1, 2));
+        assert!(decode(meta("name=x&format=tree"), b"\x01\x02", Limits::default()).is_err());
+        assert!(
+            decode(
+                meta("name=x&format=tree"),
+                b"\x00\x00\x7f",
+                Limits::default()
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -33,8 +33,8 @@ pub struct LabelPair {
 
 #[derive(Clone, PartialEq, Message)]
 pub struct RawSample {
-    #[prost(bytes = "vec", tag = "1")]
-    pub raw_profile: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "1")]
+    pub raw_profile: bytes::Bytes,
     #[prost(string, tag = "2")]
     pub id: String,
 }
@@ -84,7 +84,7 @@ fn from_json(bytes: &[u8]) -> DecodeResult<PushRequest> {
                     base64
                         .decode(sample.raw_profile.as_bytes())
                         .map(|raw_profile| RawSample {
-                            raw_profile,
+                            raw_profile: raw_profile.into(),
                             id: String::new(),
                         })
                         .map_err(|e| malformed(format!("bad base64 in rawProfile: {e}")))
@@ -119,7 +119,9 @@ pub fn decode(meta: RequestMeta<'_>, body: &[u8], limits: Limits) -> DecodeResul
     let push = if is_json(&content_type) {
         from_json(&bytes)?
     } else {
-        PushRequest::decode(&bytes[..]).map_err(|e| malformed(format!("bad push message: {e}")))?
+        // Decoding from `Bytes` lets each raw profile borrow the buffer instead of copying it.
+        PushRequest::decode(bytes::Bytes::from(bytes))
+            .map_err(|e| malformed(format!("bad push message: {e}")))?
     };
     let mut decoded = Decoded::default();
     for series in &push.series {
@@ -155,7 +157,7 @@ mod tests {
                 samples: profiles
                     .iter()
                     .map(|values| RawSample {
-                        raw_profile: profile_bytes(values),
+                        raw_profile: profile_bytes(values).into(),
                         id: "x".into(),
                     })
                     .collect(),
