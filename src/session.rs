@@ -212,6 +212,11 @@ impl Session {
         Ok(handle)
     }
 
+    /// The ingester image's tag, packaging this binary first if it has no image yet.
+    pub fn ingester_image(&self) -> Result<String> {
+        self.block_on(self.docker()?.ensure_ingester_image())
+    }
+
     pub fn ingester_stats(&self, ingester: &IngesterHandle, reset: bool) -> Result<RunCounts> {
         self.block_on(ingester.stats(reset))
     }

@@ -24,6 +24,9 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     });
 
     let s = session.clone();
+    engine.register_fn("ingester_image", move || rt(s.ingester_image()));
+
+    let s = session.clone();
     engine.register_fn(
         "stats",
         move |ing: &mut IngesterHandle| -> FnResult<Dynamic> {
