@@ -118,7 +118,9 @@ fn count_valued_nodes(body: &[u8]) -> DecodeResult<u64> {
             samples += 1;
         }
         let children = read("child count", &mut buf)?;
-        pending = pending - 1 + children;
+        pending = (pending - 1)
+            .checked_add(children)
+            .ok_or_else(|| malformed("a trie or tree node has too many children"))?;
         // Every node takes at least 3 bytes: more pending nodes than that cannot be there.
         if pending > buf.len() as u64 / 3 + 1 {
             return Err(malformed(
@@ -260,6 +262,16 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn a_child_count_near_the_integer_limit_is_malformed() {
+        // Found by the fuzzer: such a count overflowed the number of nodes still to read.
+        let huge = b"\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01";
+        assert!(decode(meta("name=x&format=trie"), huge, Limits::default()).is_err());
+        let crash = include_bytes!("../../../tests/fixtures/fuzz/trie-child-overflow.bin");
+        let (_, body) = crash.split_first().unwrap();
+        assert!(decode(meta("name=app&format=trie"), body, Limits::default()).is_err());
     }
 
     #[test]
