@@ -97,7 +97,7 @@ pub struct IngesterArgs {
     /// flaky: the mode applied with --probability (default error, with --status or 500)
     #[arg(long)]
     pub then: Option<String>,
-    /// Largest request body accepted (and largest decompressed payload ÷ 8); larger gets 413
+    /// Largest request body accepted, larger gets 413; a gzip payload may inflate to 8 times it
     #[arg(long, default_value_t = 16 * 1024 * 1024)]
     pub max_body_bytes: usize,
 }
