@@ -76,19 +76,13 @@ fn ctrl_c_in_the_middle_of_a_run_leaves_nothing_and_keeps_what_was_measured() {
 #[test]
 fn a_run_that_hangs_is_killed_reported_and_cleaned_up() {
     let bench = probe_benchmark("hangs", &["hang"]);
-    let dir = scratch("hangs-script");
-    let json = dir.join("out.json");
-    let script = script(
-        &dir,
-        "let image = build_image(BENCHMARKS[0]);\nmeasure(image, #{ name: \"stuck\" }, #{ runs: 1, warmup: 0 });\n",
-    );
     let started = Instant::now();
-    let finished = Pyrobench::new()
-        .arg(&script)
-        .arg(&bench)
-        .args(["--timeout", "3", "--json"])
-        .arg(&json)
-        .run();
+    let (finished, json) = run_script(
+        "hangs",
+        &bench,
+        "let image = build_image(BENCHMARKS[0]);\nmeasure(image, #{ name: \"stuck\" }, #{ runs: 1, warmup: 0 });\n",
+        &["--timeout", "3"],
+    );
     finished.assert_failure();
     assert!(started.elapsed() < Duration::from_secs(60));
     let error = finished.error_line();

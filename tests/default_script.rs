@@ -102,10 +102,9 @@ fn default_script_on_fibonacci_prints_the_table_and_writes_json() {
 fn cpu_overhead_on_a_second_thread_shows_while_wall_time_does_not_move() {
     ensure_base_images();
     let _alone = exclusive();
-    let dir = scratch("second-thread");
-    let json_path = dir.join("out.json");
-    let script = script(
-        &dir,
+    let (finished, json) = run_script(
+        "second-thread",
+        std::path::Path::new("benchmarks/calibration"),
         r#"
         let image = build_image(BENCHMARKS[0]);
         let env = #{ CALIBRATION_WORK: "400", CALIBRATION_OVERHEAD_PCT: "50", CALIBRATION_MODE: "thread" };
@@ -116,15 +115,10 @@ fn cpu_overhead_on_a_second_thread_shows_while_wall_time_does_not_move() {
         show(result);
         save(result);
         "#,
+        &[],
     );
-    let finished = Pyrobench::new()
-        .arg(&script)
-        .arg("benchmarks/calibration")
-        .arg("--json")
-        .arg(&json_path)
-        .run();
     finished.assert_success();
-    let json = read_json(&json_path);
+    let json = read_json(&json);
     let overhead = &scenario(&json, 0, "extra thread")["overhead"];
     let cpu = overhead["cpu_pct"].as_f64().unwrap();
     let wall = overhead["wall_pct"].as_f64().unwrap();

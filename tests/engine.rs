@@ -7,23 +7,17 @@ use common::*;
 #[test]
 fn builds_an_image_from_a_folder_and_measures_cpu_in_an_image_without_libc() {
     let bench = probe_benchmark("burn-one-second", &["burn", "1"]);
-    let dir = scratch("burn-one-second-script");
-    let json = dir.join("out.json");
-    let script = script(
-        &dir,
+    let (finished, json) = run_script(
+        "burn-one-second",
+        &bench,
         r#"
         let image = build_image(BENCHMARKS[0]);
         let result = measure(image, #{ name: "burn" }, #{ runs: 2, warmup: 0 });
         show(result);
         save(result);
         "#,
+        &[],
     );
-    let finished = Pyrobench::new()
-        .arg(&script)
-        .arg(&bench)
-        .arg("--json")
-        .arg(&json)
-        .run();
     finished.assert_success();
     assert!(docker_image_created("pyrobench/burn-one-second:latest").is_some());
     let json = read_json(&json);
@@ -84,22 +78,16 @@ fn a_failing_dockerfile_shows_its_build_log() {
 #[test]
 fn a_benchmark_that_exits_non_zero_is_reported_with_its_log_tail_and_kept_in_json() {
     let bench = probe_benchmark("fails-with-3", &["fail", "3"]);
-    let dir = scratch("fails-with-3-script");
-    let json = dir.join("out.json");
-    let script = script(
-        &dir,
+    let (finished, json) = run_script(
+        "fails-with-3",
+        &bench,
         r#"
         let image = build_image(BENCHMARKS[0]);
         let result = compare(image, [#{ name: "baseline" }], #{ runs: 3, warmup: 0 });
         save(result);
         "#,
+        &[],
     );
-    let finished = Pyrobench::new()
-        .arg(&script)
-        .arg(&bench)
-        .arg("--json")
-        .arg(&json)
-        .run();
     finished.assert_failure();
     let error = finished.error_line();
     assert!(error.contains("test.rhai:3:22"), "{error}");
@@ -123,22 +111,16 @@ fn a_benchmark_that_exits_non_zero_is_reported_with_its_log_tail_and_kept_in_jso
 #[test]
 fn keep_going_records_failures_and_finishes() {
     let bench = probe_benchmark("fails-keep-going", &["fail", "4"]);
-    let dir = scratch("fails-keep-going-script");
-    let json = dir.join("out.json");
-    let script = script(
-        &dir,
+    let (finished, json) = run_script(
+        "fails-keep-going",
+        &bench,
         r#"
         let image = build_image(BENCHMARKS[0]);
         let result = measure(image, #{ name: "x" }, #{ runs: 2, warmup: 0, keep_going: true });
         save(result);
         "#,
+        &[],
     );
-    let finished = Pyrobench::new()
-        .arg(&script)
-        .arg(&bench)
-        .arg("--json")
-        .arg(&json)
-        .run();
     finished.assert_success();
     let json = read_json(&json);
     let x = scenario(&json, 0, "x");

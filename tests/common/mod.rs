@@ -85,6 +85,22 @@ pub fn script(dir: &Path, text: &str) -> PathBuf {
     path
 }
 
+/// Runs `text` as a script over the benchmark folder `bench`, with `--json` into a fresh
+/// folder named after the test; returns how it ended and where the JSON went.
+pub fn run_script(name: &str, bench: &Path, text: &str, extra: &[&str]) -> (Finished, PathBuf) {
+    let dir = scratch(&format!("{name}-script"));
+    let json = dir.join("out.json");
+    let path = script(&dir, text);
+    let finished = Pyrobench::new()
+        .arg(&path)
+        .arg(bench)
+        .args(extra)
+        .arg("--json")
+        .arg(&json)
+        .run();
+    (finished, json)
+}
+
 /// Builder for one invocation of the binary.
 pub struct Pyrobench {
     args: Vec<OsString>,
