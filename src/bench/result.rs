@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::measure::record::RunRecord;
-use crate::stats::{change_pct, median};
+use crate::stats::mann_whitney::{ratio_ci, u_test};
+use crate::stats::{CONFIDENCE, Spread, change_pct, median, spread};
 
 /// Medians of a scenario's successful runs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -19,6 +20,13 @@ pub struct Summary {
     /// Median profiles the ingester accepted per run.
     #[serde(default)]
     pub ingester_profiles: Option<f64>,
+    /// Spread of wall time, CPU time (user + system) and peak RSS over successful runs.
+    #[serde(default)]
+    pub wall: Option<Spread>,
+    #[serde(default)]
+    pub cpu: Option<Spread>,
+    #[serde(default)]
+    pub rss: Option<Spread>,
 }
 
 /// Cost of a scenario against the baseline, in percent of the baseline's medians.
@@ -29,6 +37,21 @@ pub struct Overhead {
     pub wall_pct: Option<f64>,
     pub cpu_pct: Option<f64>,
     pub rss_pct: Option<f64>,
+    /// 95% interval of the overhead (Hodges-Lehmann, from the U distribution); absent
+    /// when there are too few runs.
+    #[serde(default)]
+    pub wall_ci_pct: Option<[f64; 2]>,
+    #[serde(default)]
+    pub cpu_ci_pct: Option<[f64; 2]>,
+    #[serde(default)]
+    pub rss_ci_pct: Option<[f64; 2]>,
+    /// Two-sided Mann-Whitney U p-values against the baseline.
+    #[serde(default)]
+    pub wall_p: Option<f64>,
+    #[serde(default)]
+    pub cpu_p: Option<f64>,
+    #[serde(default)]
+    pub rss_p: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -50,9 +73,33 @@ pub struct BenchmarkResult {
     pub complete: bool,
 }
 
+fn values_of(runs: &[&RunRecord], figure: impl Fn(&RunRecord) -> Option<f64>) -> Vec<f64> {
+    runs.iter().filter_map(|run| figure(run)).collect()
+}
+
 fn median_of(runs: &[&RunRecord], figure: impl Fn(&RunRecord) -> Option<f64>) -> Option<f64> {
-    let values: Vec<f64> = runs.iter().filter_map(|run| figure(run)).collect();
-    median(&values)
+    median(&values_of(runs, figure))
+}
+
+fn wall(run: &RunRecord) -> Option<f64> {
+    run.wall_s
+}
+
+fn rss(run: &RunRecord) -> Option<f64> {
+    run.max_rss_bytes.map(|b| b as f64)
+}
+
+/// p-value and overhead interval of `scenario` against `baseline` for one figure.
+fn compare_figure(
+    base: &[&RunRecord],
+    other: &[&RunRecord],
+    figure: fn(&RunRecord) -> Option<f64>,
+) -> (Option<f64>, Option<[f64; 2]>) {
+    let (x, y) = (values_of(base, figure), values_of(other, figure));
+    let p = u_test(&x, &y).map(|test| test.p);
+    let ci =
+        ratio_ci(&x, &y, CONFIDENCE).map(|(low, high)| [(low - 1.0) * 100.0, (high - 1.0) * 100.0]);
+    (p, ci)
 }
 
 impl ScenarioResult {
@@ -65,8 +112,12 @@ impl ScenarioResult {
     }
 
     /// Medians over successful runs only: a failed or timed-out run is counted, never averaged in.
+    pub fn ok_runs(&self) -> Vec<&RunRecord> {
+        self.runs.iter().filter(|run| run.succeeded()).collect()
+    }
+
     pub fn summarize(&mut self) {
-        let ok: Vec<&RunRecord> = self.runs.iter().filter(|run| run.succeeded()).collect();
+        let ok = self.ok_runs();
         self.summary = Summary {
             ok_runs: ok.len(),
             failed_runs: self.runs.len() - ok.len(),
@@ -80,6 +131,9 @@ impl ScenarioResult {
             ingester_profiles: median_of(&ok, |run| {
                 run.ingester.as_ref().map(|counts| counts.profiles as f64)
             }),
+            wall: spread(&values_of(&ok, wall)),
+            cpu: spread(&values_of(&ok, RunRecord::cpu_s)),
+            rss: spread(&values_of(&ok, rss)),
         };
     }
 }
@@ -104,17 +158,30 @@ impl BenchmarkResult {
             return;
         };
         let base = self.scenarios[base_index].clone();
+        let base_runs = base.ok_runs();
         for (index, scenario) in self.scenarios.iter_mut().enumerate() {
-            scenario.overhead = (index != base_index).then(|| {
-                let pct = |figure: fn(&Summary) -> Option<f64>| {
-                    change_pct(figure(&base.summary)?, figure(&scenario.summary)?)
-                };
-                Overhead {
-                    baseline: base.name.clone(),
-                    wall_pct: pct(|s| s.wall_s),
-                    cpu_pct: pct(|s| s.cpu_s),
-                    rss_pct: pct(|s| s.max_rss_bytes),
-                }
+            if index == base_index {
+                scenario.overhead = None;
+                continue;
+            }
+            let pct = |figure: fn(&Summary) -> Option<f64>| {
+                change_pct(figure(&base.summary)?, figure(&scenario.summary)?)
+            };
+            let runs = scenario.ok_runs();
+            let (wall_p, wall_ci_pct) = compare_figure(&base_runs, &runs, wall);
+            let (cpu_p, cpu_ci_pct) = compare_figure(&base_runs, &runs, RunRecord::cpu_s);
+            let (rss_p, rss_ci_pct) = compare_figure(&base_runs, &runs, rss);
+            scenario.overhead = Some(Overhead {
+                baseline: base.name.clone(),
+                wall_pct: pct(|s| s.wall_s),
+                cpu_pct: pct(|s| s.cpu_s),
+                rss_pct: pct(|s| s.max_rss_bytes),
+                wall_ci_pct,
+                cpu_ci_pct,
+                rss_ci_pct,
+                wall_p,
+                cpu_p,
+                rss_p,
             });
         }
     }
@@ -165,6 +232,46 @@ mod tests {
         assert!((overhead.wall_pct.unwrap() - 10.0).abs() < 1e-9);
         assert!((overhead.cpu_pct.unwrap() - 50.0).abs() < 1e-9);
         assert_eq!(overhead.rss_pct, Some(0.0));
+        // scipy.stats.mannwhitneyu([2, 2, 9], [3, 3, 3]): ties, so the normal approximation.
+        assert!(
+            (overhead.cpu_p.unwrap() - 0.6373518882339371).abs() < 1e-9,
+            "{:?}",
+            overhead.cpu_p
+        );
+        assert_eq!(overhead.cpu_ci_pct, None);
+    }
+
+    #[test]
+    fn ten_runs_a_side_give_intervals_and_p_values() {
+        let base: Vec<RunRecord> = (0..10)
+            .map(|i| run(2.0 + i as f64 * 0.01, 2.0 + i as f64 * 0.01))
+            .collect();
+        let slower: Vec<RunRecord> = (0..10)
+            .map(|i| run(2.0 + i as f64 * 0.01, 2.4 + i as f64 * 0.01))
+            .collect();
+        let mut result = BenchmarkResult {
+            scenarios: vec![
+                scenario("baseline", false, base),
+                scenario("profiled", true, slower),
+            ],
+            ..Default::default()
+        };
+        result.finalize(None);
+        let overhead = result.scenarios[1].overhead.clone().unwrap();
+        assert!(overhead.cpu_p.unwrap() < 0.001, "{:?}", overhead.cpu_p);
+        let [low, high] = overhead.cpu_ci_pct.unwrap();
+        let cpu = overhead.cpu_pct.unwrap();
+        assert!(
+            low <= cpu && cpu <= high && low > 10.0,
+            "{low} {cpu} {high}"
+        );
+        assert!(
+            overhead.wall_p.unwrap() > 0.9,
+            "identical wall times: {:?}",
+            overhead.wall_p
+        );
+        let wall = result.scenarios[0].summary.wall.unwrap();
+        assert_eq!(wall.median_ci, Some([2.01, 2.08]));
     }
 
     #[test]

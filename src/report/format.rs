@@ -27,6 +27,49 @@ pub fn percent(value: Option<f64>) -> String {
     }
 }
 
+/// A median with the half-width of its 95% interval, as benchstat prints it: `3.214 s ±2%`.
+pub fn seconds_with_spread(spread: Option<&crate::stats::Spread>) -> String {
+    match spread {
+        Some(s) => format!("{}{}", seconds(Some(s.median)), plus_minus(s)),
+        None => "-".to_string(),
+    }
+}
+
+pub fn bytes_with_spread(spread: Option<&crate::stats::Spread>) -> String {
+    match spread {
+        Some(s) => format!("{}{}", bytes(Some(s.median)), plus_minus(s)),
+        None => "-".to_string(),
+    }
+}
+
+fn plus_minus(spread: &crate::stats::Spread) -> String {
+    match spread.median_ci {
+        Some([low, high]) if spread.median > 0.0 => {
+            let half = (spread.median - low).max(high - spread.median) / spread.median * 100.0;
+            format!(" ±{half:.0}%")
+        }
+        _ => String::new(),
+    }
+}
+
+/// An overhead as benchstat shows a delta: the change with its interval and p-value, or
+/// `~` when the difference is not significant.
+pub fn delta(pct: Option<f64>, ci: Option<[f64; 2]>, p: Option<f64>) -> String {
+    let Some(pct) = pct else {
+        return "-".to_string();
+    };
+    let p_text = p.map(|p| format!(" (p={p:.3})")).unwrap_or_default();
+    match p {
+        Some(p) if p >= crate::stats::ALPHA => format!("~{p_text}"),
+        _ => {
+            let interval = ci
+                .map(|[low, high]| format!(" [{low:+.1}, {high:+.1}]"))
+                .unwrap_or_default();
+            format!("{pct:+.1}%{interval}{p_text}")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +82,20 @@ mod tests {
         assert_eq!(percent(Some(4.849)), "+4.8%");
         assert_eq!(percent(Some(-0.25)), "-0.2%");
         assert_eq!(percent(None), "-");
+    }
+
+    #[test]
+    fn deltas_read_like_benchstat() {
+        assert_eq!(
+            delta(Some(4.44), Some([2.05, 6.81]), Some(0.0004)),
+            "+4.4% [+2.0, +6.8] (p=0.000)"
+        );
+        assert_eq!(
+            delta(Some(0.3), Some([-1.0, 1.5]), Some(0.42)),
+            "~ (p=0.420)"
+        );
+        assert_eq!(delta(Some(3.0), None, None), "+3.0%");
+        let spread = crate::stats::spread(&[1.0, 1.02, 0.98, 1.01, 0.99, 1.0]).unwrap();
+        assert_eq!(seconds_with_spread(Some(&spread)), "1.000 s ±2%");
     }
 }

@@ -11,9 +11,9 @@ pub fn render(result: &BenchmarkResult) -> String {
     table.load_style(UTF8_FULL_CONDENSED).set_header(vec![
         "scenario",
         "runs ok",
-        "wall (median)",
-        "CPU user+sys (median)",
-        "peak RSS (median)",
+        "wall (median ±95% CI)",
+        "CPU user+sys",
+        "peak RSS",
         "docker wall (median)",
         "profiles/run",
         "wall overhead",
@@ -28,15 +28,18 @@ pub fn render(result: &BenchmarkResult) -> String {
             .map(|n| format!("{n:.0}"))
             .unwrap_or_else(|| "-".to_string());
         let (wall, cpu) = match overhead {
-            Some(o) => (format::percent(o.wall_pct), format::percent(o.cpu_pct)),
+            Some(o) => (
+                format::delta(o.wall_pct, o.wall_ci_pct, o.wall_p),
+                format::delta(o.cpu_pct, o.cpu_ci_pct, o.cpu_p),
+            ),
             None => ("baseline".to_string(), "baseline".to_string()),
         };
         let cells = [
             scenario.name.clone(),
             runs,
-            format::seconds(summary.wall_s),
-            format::seconds(summary.cpu_s),
-            format::bytes(summary.max_rss_bytes),
+            format::seconds_with_spread(summary.wall.as_ref()),
+            format::seconds_with_spread(summary.cpu.as_ref()),
+            format::bytes_with_spread(summary.rss.as_ref()),
             format::seconds(summary.docker_wall_s),
             uploads,
             wall,

@@ -1,0 +1,231 @@
+//! The Mann-Whitney U test, and the Hodges-Lehmann interval for a ratio that goes with it.
+
+use statrs::distribution::{ContinuousCDF, Normal};
+
+/// The test's outcome for samples `x` and `y`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UTest {
+    /// U of `x`: pairs with x > y, ties counting one half.
+    pub u: f64,
+    /// Two-sided p-value.
+    pub p: f64,
+    /// Whether `p` comes from the exact distribution (no ties, small samples).
+    pub exact: bool,
+}
+
+/// Largest total size for which the exact distribution is tabulated.
+const EXACT_LIMIT: usize = 50;
+
+fn ranks(values: &[f64]) -> (Vec<f64>, f64) {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|a, b| values[*a].total_cmp(&values[*b]));
+    let mut ranks = vec![0.0; values.len()];
+    let mut tie_term = 0.0;
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start;
+        while end + 1 < order.len() && values[order[end + 1]] == values[order[start]] {
+            end += 1;
+        }
+        let average = (start + end) as f64 / 2.0 + 1.0;
+        for index in &order[start..=end] {
+            ranks[*index] = average;
+        }
+        let t = (end - start + 1) as f64;
+        tie_term += t * t * t - t;
+        start = end + 1;
+    }
+    (ranks, tie_term)
+}
+
+/// Counts of each U value over all arrangements of `n1` and `n2` items (no ties).
+fn exact_counts(n1: usize, n2: usize) -> Vec<f64> {
+    // counts[i][j][u]: arrangements of i x's and j y's with U = u, built up one item at a time.
+    let max_u = n1 * n2;
+    let mut previous: Vec<Vec<f64>> = (0..=n2).map(|_| vec![0.0; max_u + 1]).collect();
+    for row in previous.iter_mut() {
+        row[0] = 1.0;
+    }
+    for i in 1..=n1 {
+        let mut current: Vec<Vec<f64>> = (0..=n2).map(|_| vec![0.0; max_u + 1]).collect();
+        current[0][0] = 1.0;
+        for j in 1..=n2 {
+            for u in 0..=i * j {
+                // The largest item is an x (it beats all j y's) or a y.
+                let with_x = if u >= j { previous[j][u - j] } else { 0.0 };
+                current[j][u] = with_x + current[j - 1][u];
+            }
+        }
+        previous = current;
+    }
+    previous.swap_remove(n2)
+}
+
+/// Two-sided Mann-Whitney U test, as scipy.stats.mannwhitneyu computes it: exact when
+/// there are no ties and the samples are small, else the normal approximation with tie
+/// and continuity corrections.
+pub fn u_test(x: &[f64], y: &[f64]) -> Option<UTest> {
+    let (n1, n2) = (x.len(), y.len());
+    if n1 == 0 || n2 == 0 {
+        return None;
+    }
+    let all: Vec<f64> = x.iter().chain(y).copied().collect();
+    let (ranks, tie_term) = ranks(&all);
+    let rank_sum_x: f64 = ranks[..n1].iter().sum();
+    let u = rank_sum_x - (n1 * (n1 + 1)) as f64 / 2.0;
+    let product = (n1 * n2) as f64;
+    let u_high = u.max(product - u);
+    if tie_term == 0.0 && n1 + n2 <= EXACT_LIMIT {
+        let counts = exact_counts(n1, n2);
+        let total: f64 = counts.iter().sum();
+        let at_least: f64 = counts[u_high as usize..].iter().sum();
+        return Some(UTest {
+            u,
+            p: (2.0 * at_least / total).min(1.0),
+            exact: true,
+        });
+    }
+    let n = (n1 + n2) as f64;
+    let variance = product / 12.0 * ((n + 1.0) - tie_term / (n * (n - 1.0)));
+    if variance <= 0.0 {
+        return Some(UTest {
+            u,
+            p: 1.0,
+            exact: false,
+        });
+    }
+    let z = (u_high - product / 2.0 - 0.5) / variance.sqrt();
+    let normal = Normal::standard();
+    Some(UTest {
+        u,
+        p: (2.0 * (1.0 - normal.cdf(z))).clamp(0.0, 1.0),
+        exact: false,
+    })
+}
+
+/// Lower critical count `k` for a two-sided interval at `confidence`: the number of
+/// pairwise differences to drop from each end.
+fn critical_count(n1: usize, n2: usize, confidence: f64) -> usize {
+    let alpha = 1.0 - confidence;
+    let product = n1 * n2;
+    if n1 + n2 <= EXACT_LIMIT {
+        let counts = exact_counts(n1, n2);
+        let total: f64 = counts.iter().sum();
+        let mut below = 0.0;
+        let mut k = 0;
+        // Largest k with P(U <= k - 1) <= alpha / 2.
+        for count in &counts {
+            if (below + count) / total > alpha / 2.0 {
+                break;
+            }
+            below += count;
+            k += 1;
+        }
+        return k.min(product / 2);
+    }
+    let normal = Normal::standard();
+    let z = normal.inverse_cdf(1.0 - alpha / 2.0);
+    let n = (n1 + n2) as f64;
+    let sd = (product as f64 * (n + 1.0) / 12.0).sqrt();
+    ((product as f64 / 2.0 - z * sd).floor().max(0.0) as usize).min(product / 2)
+}
+
+/// Hodges-Lehmann interval for `y / x`: from the sorted pairwise differences of logs, the
+/// bounds that the U distribution gives at `confidence`. `None` when the samples are too
+/// small to exclude anything (or hold values that are not positive).
+pub fn ratio_ci(x: &[f64], y: &[f64], confidence: f64) -> Option<(f64, f64)> {
+    if x.iter().chain(y).any(|v| !(v.is_finite() && *v > 0.0)) || x.is_empty() || y.is_empty() {
+        return None;
+    }
+    let k = critical_count(x.len(), y.len(), confidence);
+    if k == 0 {
+        return None;
+    }
+    let mut differences: Vec<f64> = x
+        .iter()
+        .flat_map(|a| y.iter().map(move |b| b.ln() - a.ln()))
+        .collect();
+    differences.sort_by(f64::total_cmp);
+    let n = differences.len();
+    Some((differences[k - 1].exp(), differences[n - k].exp()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const X: [f64; 9] = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30];
+    // A measured sample that happens to hold 3.14, not an approximation of pi.
+    #[allow(clippy::approx_constant)]
+    const Y: [f64; 9] = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29];
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 + 1e-6 * b.abs()
+    }
+
+    // Reference values from scipy.stats.mannwhitneyu 1.17 (two-sided).
+    #[test]
+    fn ties_use_the_corrected_normal_approximation() {
+        // Y has ties (1.06, 1.29): scipy's asymptotic p = 0.13291945818531892, U = 58.
+        let test = u_test(&X, &Y).unwrap();
+        assert_eq!(test.u, 58.0);
+        assert!(!test.exact);
+        assert!(close(test.p, 0.13291945818531892), "{}", test.p);
+        let ties = u_test(
+            &[1., 2., 2., 3., 4., 5., 5., 6.],
+            &[3., 4., 5., 6., 7., 7., 8., 9.],
+        )
+        .unwrap();
+        assert_eq!(ties.u, 10.5);
+        assert!(close(ties.p, 0.026406384788933455), "{}", ties.p);
+    }
+
+    #[test]
+    fn small_samples_without_ties_are_exact() {
+        let test = u_test(&[1., 2., 3., 4., 5.], &[6., 7., 8., 9., 10.]).unwrap();
+        assert!(test.exact);
+        assert_eq!(test.u, 0.0);
+        assert!(close(test.p, 0.007936507936507936), "{}", test.p);
+        let a = [10.1, 10.3, 9.9, 10.0, 10.2, 10.4, 9.8, 10.05, 10.15, 10.25];
+        let b = [
+            10.6, 10.8, 10.5, 10.7, 10.9, 10.65, 10.55, 10.75, 10.85, 10.95,
+        ];
+        let test = u_test(&a, &b).unwrap();
+        assert!(close(test.p, 1.082508822446903e-05), "{}", test.p);
+        // Nearly the same sample: U = 45 of 100, nowhere near significant.
+        let same = u_test(&a, &a.map(|v| v + 1e-9)).unwrap();
+        assert_eq!(same.u, 45.0);
+        assert!(close(same.p, 0.7393643508194593), "{}", same.p);
+    }
+
+    #[test]
+    fn exact_counts_sum_to_the_arrangements() {
+        let counts = exact_counts(4, 6);
+        assert_eq!(counts.iter().sum::<f64>(), 210.0); // C(10, 4)
+        assert_eq!(counts.len(), 25);
+        assert_eq!(counts[0], 1.0);
+        assert_eq!(counts[12], counts[12]); // symmetric around n1 n2 / 2
+        assert_eq!(counts[5], counts[19]);
+    }
+
+    #[test]
+    fn ratio_interval_covers_a_known_shift() {
+        let base = [1.00, 1.02, 0.98, 1.01, 0.99, 1.03, 0.97, 1.00, 1.01, 0.99];
+        let scaled: Vec<f64> = base.iter().rev().map(|v| v * 1.05).collect();
+        let (low, high) = ratio_ci(&base, &scaled, 0.95).unwrap();
+        assert!(low < 1.05 && 1.05 < high, "[{low}, {high}]");
+        assert!(
+            low > 1.0,
+            "a 5% shift on 3% noise is significant: [{low}, {high}]"
+        );
+        assert_eq!(ratio_ci(&[1.0, 2.0], &[1.5], 0.95), None);
+    }
+
+    #[test]
+    fn critical_count_matches_the_u_table() {
+        // The classic two-sided 5% U table rejects at U <= 23 for n1 = n2 = 10 and U <= 2
+        // for n1 = n2 = 5; the interval drops one more difference than that from each end.
+        assert_eq!(critical_count(10, 10, 0.95), 24);
+        assert_eq!(critical_count(5, 5, 0.95), 3);
+    }
+}
