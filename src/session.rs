@@ -14,7 +14,7 @@ use tokio::runtime::Handle;
 use tokio_util::sync::CancellationToken;
 
 use crate::bench::result::{BenchmarkResult, ScenarioResult};
-use crate::bench::schedule::{Slot, interleaved};
+use crate::bench::schedule::{Slot, interleaved, shuffle_within_rounds};
 use crate::bench::spec::{RunOptions, ScenarioSpec};
 use crate::docker::DockerHost;
 use crate::docker::container::{ContainerPlan, WaitOutcome};
@@ -249,6 +249,9 @@ impl Session {
             env: spec.container_env(),
             network: spec.network.clone(),
             aliases: spec.aliases.clone(),
+            cpuset: spec.cpuset.clone(),
+            cpus: spec.cpus,
+            cap_add: spec.cap_add(),
             ..Default::default()
         };
         self.block_on(docker.create_container(&plan))
@@ -310,6 +313,9 @@ impl Session {
             aliases: spec.aliases.clone(),
             timeout: spec.timeout.unwrap_or(options.timeout),
             label: self.next_name(&format!("{}-run", image.name)),
+            cpuset: spec.cpuset.clone(),
+            cpus: spec.cpus,
+            cap_add: spec.cap_add(),
         };
         let ingesters = self.ingesters_on(spec.network.as_deref());
         self.block_on(async {
@@ -357,8 +363,12 @@ impl Session {
                 .map(|s| ScenarioResult::new(&s.name, s.profiling))
                 .collect(),
             complete: false,
+            warnings: Vec::new(),
         };
-        let slots = interleaved(specs.len(), options.warmup, options.runs);
+        let mut slots = interleaved(specs.len(), options.warmup, options.runs);
+        if options.shuffle {
+            shuffle_within_rounds(&mut slots, specs.len(), &mut fastrand::Rng::new());
+        }
         let outcome = self.run_slots(image, specs, options, &slots, &mut result);
         result.finalize(options.baseline.as_deref());
         match outcome {

@@ -238,3 +238,51 @@ fn low_level_primitives_drive_containers_and_networks() {
     }
     assert_nothing_left(&finished);
 }
+
+#[test]
+fn pinning_quota_and_ptrace_reach_the_container() {
+    let bench = probe_benchmark("pinned", &["true"]);
+    let dir = scratch("pinned-script");
+    let script = script(
+        &dir,
+        r#"
+        let image = build_image(BENCHMARKS[0]);
+        let c = container(image, #{ cpuset: "0", cpus: 0.5, ptrace: true });
+        print(`id=${c.id}`);
+        let record = run(image, #{ cpuset: "0", cpus: 1, ptrace: true, cmd: ["burn", "0.2"] });
+        print(`exit=${record.exit_code}`);
+        sleep(30);
+        "#,
+    );
+    let mut child = Pyrobench::new().arg(&script).arg(&bench).spawn();
+    let pid = child.id();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let mut id = String::new();
+    while std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() > 0 {
+        if let Some(found) = line.trim().strip_prefix("id=") {
+            id = found.to_string();
+            break;
+        }
+        line.clear();
+    }
+    let inspect = std::process::Command::new("docker")
+        .args([
+            "inspect",
+            "--format",
+            "{{.HostConfig.CpusetCpus}} {{.HostConfig.NanoCpus}} {{.HostConfig.CapAdd}}",
+            &id,
+        ])
+        .output()
+        .unwrap();
+    unsafe {
+        libc::kill(pid as i32, libc::SIGINT);
+    }
+    let finished = finish(child, pid);
+    assert_eq!(
+        String::from_utf8_lossy(&inspect.stdout).trim(),
+        "0 500000000 [SYS_PTRACE]"
+    );
+    assert_eq!(finished.code, Some(130), "{}", finished.stderr);
+    assert_nothing_left(&finished);
+}

@@ -71,7 +71,15 @@ pub struct BenchmarkResult {
     pub scenarios: Vec<ScenarioResult>,
     /// False when the experiment stopped before all its runs were made.
     pub complete: bool,
+    /// What a reader should know before trusting the numbers.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
+
+/// Coefficient of variation of the baseline above which its noise is called out.
+pub const NOISY_CV: f64 = 0.05;
+/// Runs below which no confidence interval of a median exists.
+pub const MIN_RUNS_FOR_CI: usize = 6;
 
 fn values_of(runs: &[&RunRecord], figure: impl Fn(&RunRecord) -> Option<f64>) -> Vec<f64> {
     runs.iter().filter_map(|run| figure(run)).collect()
@@ -112,6 +120,48 @@ impl ScenarioResult {
     }
 
     /// Medians over successful runs only: a failed or timed-out run is counted, never averaged in.
+    /// Too few runs, failed runs, outliers.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let ok = self.summary.ok_runs;
+        if ok > 0 && ok < MIN_RUNS_FOR_CI {
+            warnings.push(format!(
+                "`{}`: {ok} successful runs are too few for a 95% confidence interval ({MIN_RUNS_FOR_CI} or more needed)",
+                self.name
+            ));
+        }
+        if self.summary.failed_runs > 0 {
+            warnings.push(format!(
+                "`{}`: {} of {} runs failed or timed out; they are left out of the statistics",
+                self.name,
+                self.summary.failed_runs,
+                self.runs.len()
+            ));
+        }
+        let ok_runs = self.ok_runs();
+        for (what, figure) in [
+            ("wall time", wall as fn(&RunRecord) -> Option<f64>),
+            ("CPU time", RunRecord::cpu_s),
+        ] {
+            let values = values_of(&ok_runs, figure);
+            let flagged = crate::stats::outliers(&values);
+            if !flagged.is_empty() {
+                let listed: Vec<String> = flagged
+                    .iter()
+                    .map(|i| format!("{:.3} s", values[*i]))
+                    .collect();
+                warnings.push(format!(
+                    "`{}`: {} outlier run(s) in {what} (modified z-score above {}): {}",
+                    self.name,
+                    flagged.len(),
+                    crate::stats::OUTLIER_Z,
+                    listed.join(", ")
+                ));
+            }
+        }
+        warnings
+    }
+
     pub fn ok_runs(&self) -> Vec<&RunRecord> {
         self.runs.iter().filter(|run| run.succeeded()).collect()
     }
@@ -149,12 +199,29 @@ impl BenchmarkResult {
         }
     }
 
-    /// Recomputes every summary and every overhead against the baseline.
+    /// Recomputes every summary, every overhead against the baseline, and the warnings.
     pub fn finalize(&mut self, preferred_baseline: Option<&str>) {
         for scenario in &mut self.scenarios {
             scenario.summarize();
         }
-        let Some(base_index) = self.baseline_index(preferred_baseline) else {
+        let base_index = self.baseline_index(preferred_baseline);
+        self.warnings = self
+            .scenarios
+            .iter()
+            .flat_map(ScenarioResult::warnings)
+            .collect();
+        if let Some(base) = base_index.and_then(|i| self.scenarios[i].summary.wall.as_ref())
+            && base.mean > 0.0
+            && base.stddev / base.mean > NOISY_CV
+        {
+            self.warnings.push(format!(
+                "the baseline's wall time varies by {:.1}% (coefficient of variation), above {:.0}%: \
+                 smaller overheads drown in it; quiet the machine or pin CPUs",
+                base.stddev / base.mean * 100.0,
+                NOISY_CV * 100.0
+            ));
+        }
+        let Some(base_index) = base_index else {
             return;
         };
         let base = self.scenarios[base_index].clone();
@@ -272,6 +339,38 @@ mod tests {
         );
         let wall = result.scenarios[0].summary.wall.unwrap();
         assert_eq!(wall.median_ci, Some([2.01, 2.08]));
+        assert!(result.warnings.is_empty(), "{:?}", result.warnings);
+    }
+
+    #[test]
+    fn warnings_name_few_runs_failures_outliers_and_noise() {
+        let mut runs: Vec<RunRecord> = (0..8).map(|i| run(2.0 + i as f64 * 0.01, 2.0)).collect();
+        runs.push(run(9.0, 2.0));
+        let mut failed = run(1.0, 1.0);
+        failed.exit_code = Some(1);
+        runs.push(failed);
+        let mut result = BenchmarkResult {
+            scenarios: vec![
+                scenario("baseline", false, runs),
+                scenario("few", true, vec![run(2.0, 2.0), run(2.1, 2.1)]),
+            ],
+            ..Default::default()
+        };
+        result.finalize(None);
+        let text = result.warnings.join("\n");
+        assert!(text.contains("`baseline`: 1 of 10 runs failed"), "{text}");
+        assert!(
+            text.contains("`baseline`: 1 outlier run(s) in wall time") && text.contains("9.000 s"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`few`: 2 successful runs are too few"),
+            "{text}"
+        );
+        assert!(
+            text.contains("the baseline's wall time varies by"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -23,6 +23,17 @@ pub fn interleaved(scenarios: usize, warmup: usize, runs: usize) -> Vec<Slot> {
     rounds(warmup, true).chain(rounds(runs, false)).collect()
 }
 
+/// Shuffles the scenarios inside each round, keeping rounds in order: every round still
+/// visits every scenario once, so drift still hits all alike.
+pub fn shuffle_within_rounds(slots: &mut [Slot], scenarios: usize, rng: &mut fastrand::Rng) {
+    if scenarios == 0 {
+        return;
+    }
+    for round in slots.chunks_mut(scenarios) {
+        rng.shuffle(round);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,6 +58,21 @@ mod tests {
                 (2, false),
             ]
         );
+    }
+
+    #[test]
+    fn shuffling_keeps_each_round_whole() {
+        let mut slots = interleaved(4, 1, 20);
+        shuffle_within_rounds(&mut slots, 4, &mut fastrand::Rng::with_seed(7));
+        let mut moved = false;
+        for (index, round) in slots.chunks(4).enumerate() {
+            let mut seen: Vec<usize> = round.iter().map(|s| s.scenario).collect();
+            moved |= seen != [0, 1, 2, 3];
+            seen.sort();
+            assert_eq!(seen, [0, 1, 2, 3], "round {index}");
+            assert!(round.iter().all(|s| s.warmup == (index == 0)));
+        }
+        assert!(moved, "21 rounds of 4 never shuffled");
     }
 
     #[test]

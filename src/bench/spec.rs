@@ -21,9 +21,23 @@ pub struct ScenarioSpec {
     pub cmd: Option<Vec<String>>,
     /// Per-run limit for this scenario; the options' limit otherwise.
     pub timeout: Option<Duration>,
+    /// CPUs the container may run on, as Docker's `--cpuset-cpus` (e.g. "0").
+    pub cpuset: Option<String>,
+    /// CPU quota in CPUs, as Docker's `--cpus` (e.g. 1.0).
+    pub cpus: Option<f64>,
+    /// Adds the SYS_PTRACE capability, which some agents need to read other processes.
+    pub ptrace: bool,
 }
 
 impl ScenarioSpec {
+    pub fn cap_add(&self) -> Vec<String> {
+        if self.ptrace {
+            vec!["SYS_PTRACE".to_string()]
+        } else {
+            Vec::new()
+        }
+    }
+
     /// The container's environment: the profiling switch first, then the scenario's own.
     pub fn container_env(&self) -> Vec<String> {
         let switch = self.profiling.then(|| format!("{PROFILING_ENV}=1"));
@@ -44,6 +58,8 @@ pub struct RunOptions {
     pub keep_going: bool,
     /// Name of the scenario the others are compared with.
     pub baseline: Option<String>,
+    /// Randomize the order of scenarios inside each round.
+    pub shuffle: bool,
 }
 
 impl Default for RunOptions {
@@ -54,6 +70,7 @@ impl Default for RunOptions {
             timeout: Duration::from_secs(300),
             keep_going: false,
             baseline: None,
+            shuffle: false,
         }
     }
 }

@@ -32,6 +32,10 @@ pub struct ContainerPlan {
     pub volumes: Vec<VolumeMount>,
     /// Container TCP ports published on 127.0.0.1 at a port Docker picks.
     pub loopback_ports: Vec<u16>,
+    /// Noise control: CPU pinning, CPU quota, extra capabilities.
+    pub cpuset: Option<String>,
+    pub cpus: Option<f64>,
+    pub cap_add: Vec<String>,
 }
 
 /// A named volume mounted into a container.
@@ -109,6 +113,9 @@ impl DockerHost {
                 mounts: Some(mounts),
                 network_mode: Some(network_mode),
                 port_bindings: Some(port_bindings),
+                cpuset_cpus: plan.cpuset.clone(),
+                nano_cpus: plan.cpus.map(|cpus| (cpus * 1e9) as i64),
+                cap_add: (!plan.cap_add.is_empty()).then(|| plan.cap_add.clone()),
                 ..Default::default()
             }),
             networking_config: endpoints,

@@ -26,6 +26,9 @@ pub struct RunPlan {
     pub timeout: Duration,
     /// Container name suffix, for a reader of `docker ps`.
     pub label: String,
+    pub cpuset: Option<String>,
+    pub cpus: Option<f64>,
+    pub cap_add: Vec<String>,
 }
 
 /// A finished run: its record and its log, markers removed.
@@ -58,6 +61,9 @@ pub async fn run_measured(
             target: MOUNT_POINT.to_string(),
             read_only: true,
         }],
+        cpuset: plan.cpuset.clone(),
+        cpus: plan.cpus,
+        cap_add: plan.cap_add.clone(),
         ..Default::default()
     };
     let id = docker.create_container(&container).await?;

@@ -75,9 +75,12 @@ const SPEC_KEYS: &[&str] = &[
     "env",
     "cmd",
     "timeout",
+    "cpuset",
+    "cpus",
+    "ptrace",
 ];
 
-/// `#{ name, profiling, network, alias, env, cmd, timeout }`.
+/// `#{ name, profiling, network, alias, env, cmd, timeout, cpuset, cpus, ptrace }`.
 pub fn scenario_spec(map: &Map, default_name: &str) -> Result<ScenarioSpec> {
     check_keys(map, SPEC_KEYS, "a scenario")?;
     let mut spec = ScenarioSpec {
@@ -102,6 +105,17 @@ pub fn scenario_spec(map: &Map, default_name: &str) -> Result<ScenarioSpec> {
             }
             "cmd" => spec.cmd = Some(string_list(value, key)?),
             "timeout" => spec.timeout = Some(seconds(value, key)?),
+            "cpuset" => spec.cpuset = Some(value.to_string()),
+            "cpus" => {
+                let cpus = value
+                    .as_float()
+                    .or_else(|_| value.as_int().map(|i| i as f64));
+                let cpus = cpus.ok().filter(|c| *c > 0.0);
+                spec.cpus = Some(
+                    cpus.ok_or_else(|| anyhow!("`cpus` must be a positive number, e.g. 1.0"))?,
+                );
+            }
+            "ptrace" => spec.ptrace = flag(value, key)?,
             _ => unreachable!("keys are checked above"),
         }
     }
@@ -116,7 +130,14 @@ pub fn network_name(value: &Dynamic) -> Result<String> {
         .map_err(|_| anyhow!("`network` must be a network from network(), or a name"))
 }
 
-const OPTION_KEYS: &[&str] = &["runs", "warmup", "timeout", "keep_going", "baseline"];
+const OPTION_KEYS: &[&str] = &[
+    "runs",
+    "warmup",
+    "timeout",
+    "keep_going",
+    "baseline",
+    "shuffle",
+];
 
 /// `#{ runs, warmup, timeout, keep_going, baseline }` over the command line's defaults.
 pub fn run_options(map: &Map, defaults: &RunOptions) -> Result<RunOptions> {
@@ -129,6 +150,7 @@ pub fn run_options(map: &Map, defaults: &RunOptions) -> Result<RunOptions> {
             "timeout" => options.timeout = seconds(value, key)?,
             "keep_going" => options.keep_going = flag(value, key)?,
             "baseline" => options.baseline = Some(string(value, key)?),
+            "shuffle" => options.shuffle = flag(value, key)?,
             _ => unreachable!("keys are checked above"),
         }
     }

@@ -56,6 +56,27 @@ pub fn spread(values: &[f64]) -> Option<Spread> {
     })
 }
 
+/// Modified z-score above which a value counts as an outlier (Iglewicz and Hoaglin).
+pub const OUTLIER_Z: f64 = 3.5;
+
+/// Indexes of outliers by the modified z-score, 0.6745 (x - median) / MAD. With a MAD of
+/// zero (most values equal), nothing is called an outlier.
+pub fn outliers(values: &[f64]) -> Vec<usize> {
+    let Some(center) = median(values) else {
+        return Vec::new();
+    };
+    let deviations: Vec<f64> = values.iter().map(|v| (v - center).abs()).collect();
+    let Some(mad) = median(&deviations).filter(|mad| *mad > 0.0) else {
+        return Vec::new();
+    };
+    values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| (0.6745 * (*v - center) / mad).abs() > OUTLIER_Z)
+        .map(|(index, _)| index)
+        .collect()
+}
+
 /// Relative change from `baseline` to `value`, in percent.
 pub fn change_pct(baseline: f64, value: f64) -> Option<f64> {
     (baseline > 0.0 && value.is_finite()).then(|| (value / baseline - 1.0) * 100.0)
@@ -82,6 +103,17 @@ mod tests {
         assert_eq!(s.median_ci, Some([2.0, 9.0]));
         assert_eq!(spread(&[3.0]).unwrap().median_ci, None);
         assert_eq!(spread(&[]), None);
+    }
+
+    #[test]
+    fn outliers_by_modified_z_score() {
+        let values = [10.0, 10.1, 9.9, 10.2, 9.8, 10.0, 14.0];
+        assert_eq!(outliers(&values), [6]);
+        assert!(
+            outliers(&[1.0, 1.0, 1.0, 5.0]).is_empty(),
+            "MAD 0 flags nothing"
+        );
+        assert!(outliers(&[1.0, 1.1, 0.9, 1.05]).is_empty());
     }
 
     #[test]
