@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use tokio::runtime::Handle;
 use tokio_util::sync::CancellationToken;
 
@@ -120,9 +120,7 @@ impl Session {
         })
     }
 
-    pub fn sleep(&self, seconds: f64) -> Result<()> {
-        let duration =
-            Duration::try_from_secs_f64(seconds.max(0.0)).context("bad sleep duration")?;
+    pub fn sleep(&self, duration: Duration) -> Result<()> {
         self.block_on(async move {
             tokio::time::sleep(duration).await;
             Ok(())

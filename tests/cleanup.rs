@@ -45,10 +45,7 @@ fn ctrl_c_in_the_middle_of_a_run_leaves_nothing_and_keeps_what_was_measured() {
         "the long run never started"
     );
     std::thread::sleep(Duration::from_millis(500));
-    // SAFETY: sending a signal to our own child.
-    unsafe {
-        libc::kill(pid as i32, libc::SIGINT);
-    }
+    interrupt(pid);
     let started = Instant::now();
     let finished = finish(child, pid);
     assert!(

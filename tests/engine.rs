@@ -275,9 +275,7 @@ fn pinning_quota_and_ptrace_reach_the_container() {
         ])
         .output()
         .unwrap();
-    unsafe {
-        libc::kill(pid as i32, libc::SIGINT);
-    }
+    interrupt(pid);
     let finished = finish(child, pid);
     assert_eq!(
         String::from_utf8_lossy(&inspect.stdout).trim(),

@@ -237,8 +237,8 @@ pub async fn handle_ingest(
             "use POST\n",
         ));
     }
-    let mode = state.mode();
-    let mode = mode.for_request(fastrand::f64()).clone();
+    // One clone per request: only the mode that applies, with flaky already decided.
+    let mode = state.mode.borrow().for_request(fastrand::f64()).clone();
     let query = request.uri().query().map(str::to_string);
     let content_type = header(&request, "content-type").map(str::to_string);
     let content_encoding = header(&request, "content-encoding").map(str::to_string);

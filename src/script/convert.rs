@@ -5,8 +5,9 @@ use std::time::Duration;
 use anyhow::{Result, anyhow, bail};
 use rhai::{Dynamic, Map};
 
-use super::types::{NetworkObj, image_ref};
+use super::types::NetworkObj;
 use crate::bench::spec::{RunOptions, ScenarioSpec};
+use crate::docker::image::BuiltImage;
 use crate::ingester::mode::Mode;
 use crate::session::ImageRef;
 
@@ -184,5 +185,22 @@ pub fn ingester_settings(map: &Map) -> Result<(Mode, Option<usize>)> {
 
 /// An image from `build_image`, or an image tag.
 pub fn image(value: &Dynamic) -> Result<ImageRef> {
-    image_ref(value)
+    if let Some(image) = value.clone().try_cast::<BuiltImage>() {
+        return Ok(ImageRef::from(&image));
+    }
+    let tag = value.clone().into_immutable_string().map_err(|_| {
+        anyhow!(
+            "expected an image from build_image() or an image tag, not {}",
+            value.type_name()
+        )
+    })?;
+    Ok(ImageRef {
+        name: tag
+            .split([':', '/'])
+            .rev()
+            .nth(1)
+            .unwrap_or(&tag)
+            .to_string(),
+        tag: tag.to_string(),
+    })
 }

@@ -28,6 +28,6 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     let s = session.clone();
     engine.register_fn("sleep", move |seconds: Dynamic| -> FnResult<()> {
         let duration = rt(super::convert::seconds(&seconds, "sleep"))?;
-        rt(s.sleep(duration.as_secs_f64()))
+        rt(s.sleep(duration))
     });
 }

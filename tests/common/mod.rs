@@ -193,6 +193,14 @@ impl Pyrobench {
     }
 }
 
+/// Sends SIGINT, as Ctrl-C in a terminal would.
+pub fn interrupt(pid: u32) {
+    // SAFETY: a signal to a child process this test started.
+    unsafe {
+        libc::kill(pid as i32, libc::SIGINT);
+    }
+}
+
 pub fn finish(child: Child, pid: u32) -> Finished {
     let Output {
         status,

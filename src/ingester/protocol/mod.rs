@@ -47,18 +47,6 @@ pub struct Decoded {
     pub apps: Vec<String>,
 }
 
-impl Decoded {
-    pub fn add(&mut self, other: Decoded) {
-        self.profiles += other.profiles;
-        self.samples += other.samples;
-        for app in other.apps {
-            if !self.apps.contains(&app) {
-                self.apps.push(app);
-            }
-        }
-    }
-}
-
 /// Why an upload was refused, and the status a Pyroscope server gives for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {

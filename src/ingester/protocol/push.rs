@@ -125,19 +125,15 @@ pub fn decode(meta: RequestMeta<'_>, body: &[u8], limits: Limits) -> DecodeResul
     };
     let mut decoded = Decoded::default();
     for series in &push.series {
-        let apps = app_of(series).into_iter().collect();
         for sample in &series.samples {
-            decoded.add(Decoded {
-                profiles: 1,
-                samples: pprof::count_samples(&sample.raw_profile, limits)?,
-                apps: Vec::new(),
-            });
+            decoded.profiles += 1;
+            decoded.samples += pprof::count_samples(&sample.raw_profile, limits)?;
         }
-        decoded.add(Decoded {
-            profiles: 0,
-            samples: 0,
-            apps,
-        });
+        if let Some(app) = app_of(series)
+            && !decoded.apps.contains(&app)
+        {
+            decoded.apps.push(app);
+        }
     }
     Ok(decoded)
 }
