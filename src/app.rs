@@ -23,6 +23,8 @@ use crate::session::{Session, Settings};
 
 /// Exit code after an interrupt, as shells report SIGINT.
 pub const EXIT_INTERRUPTED: i32 = 130;
+/// Exit code when the run finished but a threshold the script declared was breached.
+pub const EXIT_THRESHOLD: i32 = 3;
 
 pub async fn main(cli: Cli) -> Result<i32> {
     match cli.command {
@@ -63,7 +65,7 @@ fn settings(args: &RunArgs) -> Result<Settings> {
             timeout: Duration::from_secs_f64(args.timeout),
             ..RunOptions::default()
         },
-        json: args.json.clone(),
+        outputs: args.outputs(),
     })
 }
 
@@ -123,6 +125,7 @@ enum Ending {
 
 async fn run(args: RunArgs) -> Result<i32> {
     let settings = settings(&args)?;
+    settings.outputs.validate()?;
     script::read_script(&settings.script)?;
     let docker = DockerHost::connect(SessionLabels::for_this_process()).await?;
     let leftovers = docker.sweep(Scope::DeadSessions).await?;
@@ -154,16 +157,30 @@ async fn run(args: RunArgs) -> Result<i32> {
         let _ = script_task.await;
     }
     let swept = docker.sweep(Scope::Session(&docker.labels.session)).await;
-    let written = session.write_json();
-    if let Some(path) = &session.settings.json
-        && written.is_ok()
-    {
-        eprintln!("results written to {}", path.display());
+    let written = session.write_outputs();
+    if written.is_ok() {
+        for path in session.settings.outputs.paths() {
+            eprintln!("results written to {}", path.display());
+        }
     }
     swept.context("cleanup failed: run `pyrobench clean` to remove what is left")?;
     written?;
     match ending {
-        Ending::Finished(result) => result.map(|()| 0),
+        Ending::Finished(result) => {
+            result?;
+            let breaches = session.breaches();
+            if breaches.is_empty() {
+                return Ok(0);
+            }
+            for breach in &breaches {
+                eprintln!("threshold {breach}");
+            }
+            eprintln!(
+                "{} threshold(s) breached: exit code {EXIT_THRESHOLD}",
+                breaches.len()
+            );
+            Ok(EXIT_THRESHOLD)
+        }
         Ending::Interrupted => Ok(EXIT_INTERRUPTED),
         Ending::Crashed(panic) => bail!("pyrobench crashed: {panic}"),
     }

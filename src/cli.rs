@@ -42,6 +42,30 @@ pub struct RunArgs {
     /// Write every saved result, and whatever was measured before an error, to this JSON file
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Also write the tables, with the spread of every figure, as Markdown
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Also write one CSV row per scenario, every statistic in its own column
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Also write every run in Go benchmark format, for `benchstat -col /scenario FILE`
+    #[arg(long, value_name = "FILE")]
+    pub gobench: Option<PathBuf>,
+    /// Also draw every run of every scenario, with the baseline's band, as an SVG plot
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+}
+
+impl RunArgs {
+    pub fn outputs(&self) -> crate::report::outputs::Outputs {
+        crate::report::outputs::Outputs {
+            json: self.json.clone(),
+            markdown: self.markdown.clone(),
+            csv: self.csv.clone(),
+            gobench: self.gobench.clone(),
+            plot: self.plot.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use crate::bench::result::{BenchmarkResult, ScenarioResult};
 use crate::bench::schedule::{Slot, interleaved, shuffle_within_rounds};
 use crate::bench::spec::{RunOptions, ScenarioSpec};
+use crate::bench::threshold::{Check, Limit, evaluate};
 use crate::docker::DockerHost;
 use crate::docker::container::{ContainerPlan, WaitOutcome};
 use crate::docker::image::{BuiltImage, ImageCommand};
@@ -24,6 +25,8 @@ use crate::ingester::mode::Mode;
 use crate::ingester::stats::RunCounts;
 use crate::measure::runner::{RunOutcome, RunPlan, run_measured};
 use crate::report;
+use crate::report::outputs::Outputs;
+use crate::report::progress::Progress;
 
 /// What the command line gave the script.
 #[derive(Debug, Clone, Default)]
@@ -32,7 +35,7 @@ pub struct Settings {
     pub benchmarks: Vec<PathBuf>,
     pub params: BTreeMap<String, String>,
     pub defaults: RunOptions,
-    pub json: Option<PathBuf>,
+    pub outputs: Outputs,
 }
 
 /// An image a script refers to: built from a folder, or named by tag.
@@ -60,6 +63,8 @@ struct State {
     init_volume: Option<String>,
     images: HashMap<String, ImageCommand>,
     counter: usize,
+    /// Every threshold checked so far, passed or breached.
+    checks: Vec<Check>,
 }
 
 pub struct Session {
@@ -376,7 +381,7 @@ impl Session {
             }
             Err(error) => {
                 self.state().partial.push(result);
-                self.write_json_quietly();
+                self.write_outputs_quietly();
                 Err(error)
             }
         }
@@ -390,23 +395,25 @@ impl Session {
         slots: &[Slot],
         result: &mut BenchmarkResult,
     ) -> Result<()> {
+        let progress = Progress::new(&image.name, slots.len());
         for slot in slots {
             let spec = &specs[slot.scenario];
-            let outcome = self.run(image, spec, options)?;
             let what = if slot.warmup { "warm-up" } else { "run" };
             let total = if slot.warmup {
                 options.warmup
             } else {
                 options.runs
             };
-            report::progress::run_line(
+            progress.starting(&spec.name, what, slot.round + 1, total);
+            let outcome = self.run(image, spec, options)?;
+            progress.finished_run(report::progress::run_line(
                 &image.name,
                 &spec.name,
                 what,
                 slot.round + 1,
                 total,
                 &outcome.record,
-            );
+            ));
             let failure = outcome.record.failure.clone();
             if !slot.warmup {
                 result.scenarios[slot.scenario].runs.push(outcome.record);
@@ -427,13 +434,30 @@ impl Session {
 
     // ---- results ------------------------------------------------------------------
 
-    /// Adds a result to the JSON output, and rewrites the file at once.
+    /// Adds a result to the report files, and rewrites them at once.
     pub fn save(&self, result: BenchmarkResult) -> Result<()> {
         self.state().saved.push(result);
-        if self.settings.json.is_some() {
-            self.write_json()?;
-        }
-        Ok(())
+        self.write_outputs()
+    }
+
+    /// Checks limits against a result; breaches make the run exit with `EXIT_THRESHOLD`.
+    pub fn check_thresholds(
+        &self,
+        result: &BenchmarkResult,
+        limits: &[Limit],
+    ) -> Result<Vec<Check>> {
+        let checks = evaluate(result, limits)?;
+        self.state().checks.extend(checks.iter().cloned());
+        Ok(checks)
+    }
+
+    pub fn breaches(&self) -> Vec<Check> {
+        self.state()
+            .checks
+            .iter()
+            .filter(|check| !check.passed)
+            .cloned()
+            .collect()
     }
 
     /// Saved results, then those of experiments that stopped part-way.
@@ -447,15 +471,18 @@ impl Session {
             .collect()
     }
 
-    pub fn write_json(&self) -> Result<()> {
-        let Some(path) = &self.settings.json else {
+    /// Writes every report file the command line asked for.
+    pub fn write_outputs(&self) -> Result<()> {
+        let outputs = &self.settings.outputs;
+        if outputs.paths().is_empty() {
             return Ok(());
-        };
-        report::json::write(path, &self.settings, &self.results())
+        }
+        let checks = self.state().checks.clone();
+        report::outputs::write_all(outputs, &self.settings, &self.results(), &checks)
     }
 
-    fn write_json_quietly(&self) {
-        if let Err(error) = self.write_json() {
+    fn write_outputs_quietly(&self) {
+        if let Err(error) = self.write_outputs() {
             eprintln!("warning: {error:#}");
         }
     }

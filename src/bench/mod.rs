@@ -3,3 +3,4 @@
 pub mod result;
 pub mod schedule;
 pub mod spec;
+pub mod threshold;

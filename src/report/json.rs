@@ -1,12 +1,13 @@
-//! The JSON file: every saved result, plus what a failed experiment measured.
+//! The JSON document: every saved result, what a failed experiment measured, and the
+//! thresholds checked.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use crate::bench::result::BenchmarkResult;
+use crate::bench::threshold::Check;
 use crate::session::Settings;
 
 #[derive(Serialize)]
@@ -23,11 +24,14 @@ struct Meta<'a> {
 struct Document<'a> {
     pyrobench: Meta<'a>,
     benchmarks: &'a [BenchmarkResult],
+    thresholds: &'a [Check],
 }
 
-/// Writes the whole document to a temporary file, then renames it, so that a reader
-/// never sees half a file.
-pub fn write(path: &Path, settings: &Settings, results: &[BenchmarkResult]) -> Result<()> {
+pub fn render(
+    settings: &Settings,
+    results: &[BenchmarkResult],
+    checks: &[Check],
+) -> Result<String> {
     let document = Document {
         pyrobench: Meta {
             version: env!("CARGO_PKG_VERSION"),
@@ -38,11 +42,7 @@ pub fn write(path: &Path, settings: &Settings, results: &[BenchmarkResult]) -> R
             timeout_s: settings.defaults.timeout.as_secs_f64(),
         },
         benchmarks: results,
+        thresholds: checks,
     };
-    let text = serde_json::to_string_pretty(&document)?;
-    let partial = path.with_extension("json.partial");
-    std::fs::write(&partial, text + "\n")
-        .with_context(|| format!("cannot write the JSON results to {}", partial.display()))?;
-    std::fs::rename(&partial, path)
-        .with_context(|| format!("cannot write the JSON results to {}", path.display()))
+    Ok(serde_json::to_string_pretty(&document)? + "\n")
 }

@@ -1,7 +1,50 @@
-//! One line on stderr per run, so a long experiment shows it is alive.
+//! Progress on stderr: a bar with ETA on a terminal, and one line per run everywhere,
+//! so that a long experiment shows it is alive in a CI log too.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::format;
 use crate::measure::record::RunRecord;
+
+pub struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    /// A bar over `total` runs; hidden when stderr is not a terminal.
+    pub fn new(benchmark: &str, total: usize) -> Self {
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix} [{bar:25}] {pos}/{len} runs  ETA {eta}  {wide_msg}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(benchmark.to_string());
+        Self { bar }
+    }
+
+    pub fn starting(&self, scenario: &str, what: &str, index: usize, total: usize) {
+        self.bar
+            .set_message(format!("{scenario}: {what} {index}/{total}"));
+    }
+
+    pub fn finished_run(&self, line: String) {
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
+        self.bar.inc(1);
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
 
 pub fn run_line(
     benchmark: &str,
@@ -10,7 +53,7 @@ pub fn run_line(
     index: usize,
     total: usize,
     record: &RunRecord,
-) {
+) -> String {
     let detail = match &record.failure {
         Some(failure) => format!("FAILED: {}", failure.lines().next().unwrap_or_default()),
         None => {
@@ -32,5 +75,5 @@ pub fn run_line(
             )
         }
     };
-    eprintln!("  {benchmark} | {scenario} | {what} {index}/{total} | {detail}");
+    format!("  {benchmark} | {scenario} | {what} {index}/{total} | {detail}")
 }

@@ -1,0 +1,232 @@
+//! Limits a script declares for CI gating, as k6 thresholds do: a breached limit makes
+//! pyrobench exit with `EXIT_THRESHOLD` once everything else is done.
+
+use std::fmt;
+
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+
+use super::result::{BenchmarkResult, ScenarioResult};
+
+/// Stands for every scenario except the baseline.
+pub const EVERY_SCENARIO: &str = "*";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    MaxWallPct,
+    MaxCpuPct,
+    MaxRssPct,
+    MinProfiles,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 4] = [
+        Metric::MaxWallPct,
+        Metric::MaxCpuPct,
+        Metric::MaxRssPct,
+        Metric::MinProfiles,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Metric::MaxWallPct => "max_wall_pct",
+            Metric::MaxCpuPct => "max_cpu_pct",
+            Metric::MaxRssPct => "max_rss_pct",
+            Metric::MinProfiles => "min_profiles",
+        }
+    }
+
+    pub fn parse(key: &str) -> Result<Self> {
+        match Self::ALL.into_iter().find(|m| m.key() == key) {
+            Some(metric) => Ok(metric),
+            None => {
+                let known: Vec<&str> = Self::ALL.iter().map(|m| m.key()).collect();
+                bail!("unknown limit `{key}`: use {}", known.join(", "))
+            }
+        }
+    }
+
+    fn value(self, scenario: &ScenarioResult) -> Option<f64> {
+        let overhead = scenario.overhead.as_ref();
+        match self {
+            Metric::MaxWallPct => overhead?.wall_pct,
+            Metric::MaxCpuPct => overhead?.cpu_pct,
+            Metric::MaxRssPct => overhead?.rss_pct,
+            Metric::MinProfiles => scenario.summary.ingester_profiles,
+        }
+    }
+
+    fn passes(self, value: f64, limit: f64) -> bool {
+        match self {
+            Metric::MinProfiles => value >= limit,
+            _ => value <= limit,
+        }
+    }
+
+    fn describe(self, value: f64) -> String {
+        match self {
+            Metric::MaxWallPct => format!("wall overhead {value:+.1}%"),
+            Metric::MaxCpuPct => format!("CPU overhead {value:+.1}%"),
+            Metric::MaxRssPct => format!("RSS overhead {value:+.1}%"),
+            Metric::MinProfiles => format!("{value:.0} profiles per run"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limit {
+    pub scenario: String,
+    pub metric: Metric,
+    pub limit: f64,
+}
+
+/// One limit checked against one scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub benchmark: String,
+    pub scenario: String,
+    pub metric: Metric,
+    pub limit: f64,
+    /// `None` when the figure could not be measured (every run failed, say): a breach.
+    pub value: Option<f64>,
+    pub passed: bool,
+}
+
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verdict = if self.passed { "ok" } else { "BREACHED" };
+        let measured = match self.value {
+            Some(value) => self.metric.describe(value),
+            None => "no figure (no successful runs to compare)".to_string(),
+        };
+        write!(
+            f,
+            "{verdict}: {} / {}: {measured}, limit {} {}",
+            self.benchmark,
+            self.scenario,
+            self.metric.key(),
+            self.limit
+        )
+    }
+}
+
+/// Checks every limit. A scenario named in a limit must exist; `*` covers every
+/// scenario but the baseline, and skips figures a scenario cannot have (profiles where
+/// no ingester listened).
+pub fn evaluate(result: &BenchmarkResult, limits: &[Limit]) -> Result<Vec<Check>> {
+    let base = result.baseline_index(None);
+    let mut checks = Vec::new();
+    for limit in limits {
+        if !limit.limit.is_finite() {
+            bail!("limit {} must be a finite number", limit.metric.key());
+        }
+        let every = limit.scenario == EVERY_SCENARIO;
+        let targets: Vec<(usize, &ScenarioResult)> = result
+            .scenarios
+            .iter()
+            .enumerate()
+            .filter(|(index, s)| {
+                if every {
+                    Some(*index) != base
+                } else {
+                    s.name == limit.scenario
+                }
+            })
+            .collect();
+        if targets.is_empty() && !every {
+            let names: Vec<&str> = result.scenarios.iter().map(|s| s.name.as_str()).collect();
+            bail!(
+                "thresholds: `{}` has no scenario `{}`: use one of {} or \"*\"",
+                result.name,
+                limit.scenario,
+                names.join(", ")
+            );
+        }
+        for (_, scenario) in targets {
+            let value = limit.metric.value(scenario);
+            if every && value.is_none() && limit.metric == Metric::MinProfiles {
+                continue;
+            }
+            checks.push(Check {
+                benchmark: result.name.clone(),
+                scenario: scenario.name.clone(),
+                metric: limit.metric,
+                limit: limit.limit,
+                value,
+                passed: value.is_some_and(|v| limit.metric.passes(v, limit.limit)),
+            });
+        }
+    }
+    Ok(checks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::result::{Overhead, Summary};
+
+    fn result() -> BenchmarkResult {
+        let scenario = |name: &str, cpu: Option<f64>, profiles: Option<f64>| ScenarioResult {
+            name: name.into(),
+            profiling: cpu.is_some(),
+            summary: Summary {
+                ingester_profiles: profiles,
+                ..Default::default()
+            },
+            overhead: cpu.map(|cpu| Overhead {
+                cpu_pct: Some(cpu),
+                ..Default::default()
+            }),
+            runs: vec![],
+        };
+        BenchmarkResult {
+            name: "fib".into(),
+            scenarios: vec![
+                scenario("baseline", None, None),
+                scenario("up", Some(4.0), Some(1.0)),
+                scenario("down", Some(9.0), None),
+            ],
+            ..Default::default()
+        }
+    }
+
+    fn limit(scenario: &str, metric: Metric, limit: f64) -> Limit {
+        Limit {
+            scenario: scenario.into(),
+            metric,
+            limit,
+        }
+    }
+
+    #[test]
+    fn every_scenario_but_the_baseline_is_checked() {
+        let checks = evaluate(&result(), &[limit("*", Metric::MaxCpuPct, 5.0)]).unwrap();
+        let verdicts: Vec<(&str, bool)> = checks
+            .iter()
+            .map(|c| (c.scenario.as_str(), c.passed))
+            .collect();
+        assert_eq!(verdicts, [("up", true), ("down", false)]);
+        assert_eq!(
+            checks[1].to_string(),
+            "BREACHED: fib / down: CPU overhead +9.0%, limit max_cpu_pct 5"
+        );
+    }
+
+    #[test]
+    fn profiles_are_a_minimum_and_missing_figures_breach() {
+        let checks = evaluate(&result(), &[limit("*", Metric::MinProfiles, 1.0)]).unwrap();
+        assert_eq!(checks.len(), 1, "down has no ingester: {checks:?}");
+        assert!(checks[0].passed);
+        let checks = evaluate(&result(), &[limit("down", Metric::MinProfiles, 1.0)]).unwrap();
+        assert!(!checks[0].passed && checks[0].value.is_none());
+    }
+
+    #[test]
+    fn unknown_names_are_refused() {
+        let error = evaluate(&result(), &[limit("upp", Metric::MaxCpuPct, 5.0)]).unwrap_err();
+        assert!(error.to_string().contains("no scenario `upp`"), "{error}");
+        assert!(Metric::parse("max_cpu").is_err());
+        assert_eq!(Metric::parse("max_rss_pct").unwrap(), Metric::MaxRssPct);
+    }
+}

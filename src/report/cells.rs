@@ -1,0 +1,58 @@
+//! The cells of one experiment's summary table, shared by the terminal and Markdown.
+
+use super::format;
+use crate::bench::result::BenchmarkResult;
+
+pub const HEADERS: [&str; 9] = [
+    "scenario",
+    "runs ok",
+    "wall (median ±95% CI)",
+    "CPU user+sys",
+    "peak RSS",
+    "docker wall (median)",
+    "profiles/run",
+    "wall overhead",
+    "CPU overhead",
+];
+
+/// One row of text per scenario, in the order of `HEADERS`.
+pub fn rows(result: &BenchmarkResult) -> Vec<[String; 9]> {
+    result
+        .scenarios
+        .iter()
+        .map(|scenario| {
+            let summary = &scenario.summary;
+            let (wall, cpu) = match scenario.overhead.as_ref() {
+                Some(o) => (
+                    format::delta(o.wall_pct, o.wall_ci_pct, o.wall_p),
+                    format::delta(o.cpu_pct, o.cpu_ci_pct, o.cpu_p),
+                ),
+                None => ("baseline".to_string(), "baseline".to_string()),
+            };
+            [
+                scenario.name.clone(),
+                format!("{}/{}", summary.ok_runs, scenario.runs.len()),
+                format::seconds_with_spread(summary.wall.as_ref()),
+                format::seconds_with_spread(summary.cpu.as_ref()),
+                format::bytes_with_spread(summary.rss.as_ref()),
+                format::seconds(summary.docker_wall_s),
+                summary
+                    .ingester_profiles
+                    .map(|n| format!("{n:.0}"))
+                    .unwrap_or_else(|| "-".to_string()),
+                wall,
+                cpu,
+            ]
+        })
+        .collect()
+}
+
+/// The line above a table: name, image, and whether it stopped part-way.
+pub fn title(result: &BenchmarkResult) -> String {
+    let status = if result.complete {
+        ""
+    } else {
+        " (stopped part-way)"
+    };
+    format!("{} [{}]{status}", result.name, result.image)
+}

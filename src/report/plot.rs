@@ -1,0 +1,162 @@
+//! The SVG plot: every run of every scenario as a point, the median as a bar, and the
+//! baseline's 95% interval as a band across each panel.
+
+use anyhow::{Result, anyhow};
+use plotters::prelude::*;
+
+use crate::bench::result::{BenchmarkResult, ScenarioResult};
+use crate::measure::record::RunRecord;
+
+const PANEL_WIDTH: u32 = 420;
+const PANEL_HEIGHT: u32 = 320;
+
+struct Figure {
+    title: &'static str,
+    axis: &'static str,
+    scale: f64,
+    value: fn(&RunRecord) -> Option<f64>,
+}
+
+const FIGURES: [Figure; 3] = [
+    Figure {
+        title: "wall time",
+        axis: "seconds",
+        scale: 1.0,
+        value: |run| run.wall_s,
+    },
+    Figure {
+        title: "CPU time (user + sys)",
+        axis: "seconds",
+        scale: 1.0,
+        value: RunRecord::cpu_s,
+    },
+    Figure {
+        title: "peak RSS",
+        axis: "MiB",
+        scale: 1.0 / (1024.0 * 1024.0),
+        value: |run| run.max_rss_bytes.map(|b| b as f64),
+    },
+];
+
+fn values(scenario: &ScenarioResult, figure: &Figure) -> Vec<f64> {
+    scenario
+        .runs
+        .iter()
+        .filter(|run| run.succeeded())
+        .filter_map(|run| (figure.value)(run).map(|v| v * figure.scale))
+        .collect()
+}
+
+/// The baseline band: the median's 95% interval, or its range when runs are too few.
+fn band(result: &BenchmarkResult, figure: &Figure) -> Option<(f64, f64)> {
+    let base = &result.scenarios[result.baseline_index(None)?];
+    let spread = crate::stats::spread(&values(base, figure))?;
+    Some(match spread.median_ci {
+        Some([low, high]) => (low, high),
+        None => (spread.min, spread.max),
+    })
+}
+
+fn palette(index: usize) -> RGBColor {
+    const COLORS: [RGBColor; 6] = [
+        RGBColor(31, 119, 180),
+        RGBColor(214, 39, 40),
+        RGBColor(44, 160, 44),
+        RGBColor(148, 103, 189),
+        RGBColor(255, 127, 14),
+        RGBColor(23, 190, 207),
+    ];
+    COLORS[index % COLORS.len()]
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    result: &BenchmarkResult,
+    figure: &Figure,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let columns: Vec<Vec<f64>> = result.scenarios.iter().map(|s| values(s, figure)).collect();
+    let all: Vec<f64> = columns.iter().flatten().copied().collect();
+    let (low, high) = all
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(*v), hi.max(*v))
+        });
+    let (low, high) = if low.is_finite() {
+        let pad = ((high - low) * 0.1).max(high.abs() * 0.01).max(1e-9);
+        ((low - pad).max(0.0), high + pad)
+    } else {
+        (0.0, 1.0)
+    };
+    let count = result.scenarios.len().max(1);
+    let names: Vec<String> = result.scenarios.iter().map(|s| s.name.clone()).collect();
+    let label = move |x: &f64| {
+        let nearest = x.round();
+        if (x - nearest).abs() < 1e-6 && nearest >= 0.0 {
+            names.get(nearest as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            format!("{}: {} (band: baseline 95% CI)", result.name, figure.title),
+            ("sans-serif", 16),
+        )
+        .margin(8)
+        .x_label_area_size(28)
+        .y_label_area_size(56)
+        .build_cartesian_2d(-0.5f64..(count as f64 - 0.5), low..high)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(count + 1)
+        .x_label_formatter(&label)
+        .y_desc(figure.axis)
+        .draw()?;
+    if let Some((band_low, band_high)) = band(result, figure) {
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(-0.5, band_low), (count as f64 - 0.5, band_high)],
+            palette(0).mix(0.15).filled(),
+        )))?;
+    }
+    for (index, column) in columns.iter().enumerate() {
+        let color = palette(index);
+        let width = column.len().max(1) as f64;
+        // Spread the runs evenly across the column, in run order, so none hide another.
+        chart.draw_series(column.iter().enumerate().map(|(i, v)| {
+            let x = index as f64 - 0.25 + 0.5 * (i as f64 + 0.5) / width;
+            Circle::new((x, *v), 3, color.mix(0.8).filled())
+        }))?;
+        if let Some(median) = crate::stats::median(column) {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(index as f64 - 0.35, median), (index as f64 + 0.35, median)],
+                BLACK.stroke_width(2),
+            )))?;
+        }
+    }
+    Ok(())
+}
+
+/// One row of panels per experiment: wall time, CPU time, peak RSS.
+pub fn render(results: &[BenchmarkResult]) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let rows = results.len().max(1);
+        let size = (
+            PANEL_WIDTH * FIGURES.len() as u32,
+            PANEL_HEIGHT * rows as u32,
+        );
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let fail = |e: &dyn std::fmt::Display| anyhow!("cannot draw the plot: {e}");
+        root.fill(&WHITE).map_err(|e| fail(&e))?;
+        let panels = root.split_evenly((rows, FIGURES.len()));
+        for (row, result) in results.iter().enumerate() {
+            for (column, figure) in FIGURES.iter().enumerate() {
+                draw_panel(&panels[row * FIGURES.len() + column], result, figure)
+                    .map_err(|e| fail(&e))?;
+            }
+        }
+        root.present().map_err(|e| fail(&e))?;
+    }
+    Ok(svg)
+}

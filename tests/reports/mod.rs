@@ -1,0 +1,164 @@
+//! Checks of each report format against the JSON of the same run.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+fn scenarios(json: &Value) -> Vec<&Value> {
+    json["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["scenarios"].as_array().unwrap())
+        .collect()
+}
+
+fn ok_runs(scenario: &Value) -> Vec<&Value> {
+    scenario["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["exit_code"] == 0 && r["timed_out"] == false)
+        .collect()
+}
+
+/// The benchstat-like table: a row per scenario, each delta a percentage with its p-value
+/// or `~` with it.
+pub fn check_table(stdout: &str, json: &Value) {
+    for scenario in scenarios(json) {
+        let name = scenario["name"].as_str().unwrap();
+        let row = stdout
+            .lines()
+            .find(|line| line.contains(&format!(" {name} ")))
+            .unwrap_or_else(|| panic!("no row for {name}:\n{stdout}"));
+        if scenario["overhead"].is_null() {
+            assert!(row.contains("baseline"), "{row}");
+            continue;
+        }
+        let p = scenario["overhead"]["wall_p"].as_f64().expect("wall_p");
+        let shown = format!("(p={p:.3})");
+        assert!(row.contains(&shown), "row lacks {shown}: {row}");
+        if p >= 0.05 {
+            assert!(row.contains('~'), "not significant, so `~`: {row}");
+        } else {
+            let pct = scenario["overhead"]["wall_pct"].as_f64().unwrap();
+            assert!(row.contains(&format!("{pct:+.1}%")), "{row}");
+        }
+    }
+}
+
+pub fn check_markdown(path: &Path, json: &Value) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let name = json["benchmarks"][0]["name"].as_str().unwrap();
+    assert!(text.contains(&format!("## {name} [")), "{text}");
+    assert!(text.contains("| scenario | runs ok |"), "{text}");
+    for scenario in scenarios(json) {
+        let name = scenario["name"].as_str().unwrap();
+        let runs = scenario["runs"].as_array().unwrap().len();
+        let ok = ok_runs(scenario).len();
+        assert!(
+            text.contains(&format!("| {name} | {ok}/{runs} |")),
+            "no summary row for {name}:\n{text}"
+        );
+        for figure in ["wall", "CPU", "peak RSS"] {
+            assert!(
+                text.contains(&format!("| {name} | {figure} |")),
+                "no spread row for {name} {figure}:\n{text}"
+            );
+        }
+    }
+}
+
+pub fn check_csv(path: &Path, json: &Value) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+    };
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let expected = scenarios(json);
+    assert_eq!(rows.len(), expected.len());
+    for (row, scenario) in rows.iter().zip(expected) {
+        assert_eq!(&row[column("scenario")], scenario["name"].as_str().unwrap());
+        let median: f64 = row[column("wall_s_median")].parse().unwrap();
+        let from_json = scenario["summary"]["wall"]["median"].as_f64().unwrap();
+        assert!((median - from_json).abs() < 1e-9, "{median} vs {from_json}");
+        for name in [
+            "cpu_s_mean",
+            "cpu_s_stddev",
+            "rss_bytes_min",
+            "rss_bytes_max",
+        ] {
+            let value: f64 = row[column(name)].parse().unwrap();
+            assert!(value >= 0.0, "{name} = {value}");
+        }
+        match scenario["overhead"]["cpu_p"].as_f64() {
+            Some(p) => assert_eq!(row[column("cpu_p")].parse::<f64>().unwrap(), p),
+            None => assert_eq!(&row[column("cpu_p")], ""),
+        }
+    }
+}
+
+/// Lines as Go's testing package writes them: `BenchmarkName/key=value 1 <value unit>...`.
+pub fn check_gobench(path: &Path, json: &Value) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("Benchmark"))
+        .collect();
+    for line in text.lines().filter(|l| !l.starts_with("Benchmark")) {
+        let (key, _) = line.split_once(": ").unwrap_or_else(|| panic!("{line}"));
+        assert!(
+            !key.contains(' ') && key.chars().next().unwrap().is_lowercase(),
+            "{line}"
+        );
+    }
+    let mut expected = Vec::new();
+    for scenario in scenarios(json) {
+        for run in ok_runs(scenario) {
+            expected.push((
+                scenario["name"].as_str().unwrap().replace(' ', "_"),
+                run["wall_s"].as_f64().unwrap(),
+            ));
+        }
+    }
+    assert_eq!(lines.len(), expected.len(), "{text}");
+    for (line, (scenario, wall)) in lines.iter().zip(expected) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert!(
+            fields[0].starts_with("BenchmarkFibonacci/scenario=")
+                && fields[0].ends_with(&format!("={scenario}")),
+            "{line}"
+        );
+        assert_eq!(fields[1], "1", "{line}");
+        assert!(fields.len().is_multiple_of(2), "value/unit pairs: {line}");
+        let units: Vec<&str> = fields[2..].iter().skip(1).step_by(2).copied().collect();
+        assert_eq!(
+            &units[..3],
+            ["sec/op", "cpu-sec/op", "peak-rss-B"],
+            "{line}"
+        );
+        let value: f64 = fields[2].parse().unwrap();
+        assert!((value - wall).abs() < 1e-6, "{line} vs {wall}");
+    }
+}
+
+/// One point per successful run in each of the three panels, and the scenario names.
+pub fn check_svg(path: &Path, json: &Value) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.trim_start().starts_with("<svg"), "not SVG");
+    assert!(text.trim_end().ends_with("</svg>"), "SVG cut short");
+    let points: usize = scenarios(json).iter().map(|s| ok_runs(s).len()).sum();
+    assert_eq!(text.matches("<circle").count(), points * 3);
+    for scenario in scenarios(json) {
+        assert!(text.contains(scenario["name"].as_str().unwrap()));
+    }
+    assert!(text.contains("baseline 95% CI"), "the band is labelled");
+    assert!(
+        text.contains("opacity=\"0.15\""),
+        "the baseline band is drawn"
+    );
+}
