@@ -156,6 +156,9 @@ async fn run(args: RunArgs) -> Result<i32> {
         // The script stops at its next step; a run in progress is abandoned.
         let _ = script_task.await;
     }
+    for key in session.unread_params() {
+        eprintln!("warning: --set {key}=...: the script never read `{key}`; check its spelling");
+    }
     let swept = docker.sweep(Scope::Session(&docker.labels.session)).await;
     let written = session.write_outputs();
     if written.is_ok() {

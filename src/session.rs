@@ -23,6 +23,7 @@ use crate::docker::image::{BuiltImage, ImageCommand};
 use crate::ingester::client::IngesterHandle;
 use crate::ingester::mode::Mode;
 use crate::ingester::stats::RunCounts;
+use crate::measure::record::ActionEvent;
 use crate::measure::runner::{RunOutcome, RunPlan, run_measured};
 use crate::report;
 use crate::report::outputs::Outputs;
@@ -36,6 +37,24 @@ pub struct Settings {
     pub params: BTreeMap<String, String>,
     pub defaults: RunOptions,
     pub outputs: Outputs,
+}
+
+/// Something a script does while a run is in progress: switch a mode, stop the ingester.
+pub struct ScheduledAction<'a> {
+    /// After the run's container started.
+    pub after: Duration,
+    pub label: String,
+    pub action: Box<dyn FnMut() -> Result<()> + 'a>,
+}
+
+/// Aborts a spawned run when the caller gives up on it (Ctrl-C); the session's sweep
+/// removes its container.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// An image a script refers to: built from a folder, or named by tag.
@@ -65,6 +84,10 @@ struct State {
     counter: usize,
     /// Every threshold checked so far, passed or breached.
     checks: Vec<Check>,
+    /// What stopped ingesters counted during the run in progress, by container id.
+    carried: HashMap<String, RunCounts>,
+    /// Every parameter the script read, with the value it got (defaults included).
+    params_read: BTreeMap<String, String>,
 }
 
 pub struct Session {
@@ -300,11 +323,15 @@ impl Session {
     }
 
     /// One measured run of a scenario, with what the ingesters on its network received.
+    /// `actions` fire at their time after the container starts; those whose time has not
+    /// come when the run ends fire right after it, in order, so a schedule always completes
+    /// (an ingester stopped mid-run is started again, say).
     pub fn run(
         &self,
         image: &ImageRef,
         spec: &ScenarioSpec,
         options: &RunOptions,
+        actions: &mut [ScheduledAction<'_>],
     ) -> Result<RunOutcome> {
         let docker = self.docker()?;
         let volume = self.init_volume()?;
@@ -322,29 +349,119 @@ impl Session {
         };
         let ingesters = self.ingesters_on(spec.network.as_deref());
         self.block_on(async {
-            for ingester in &ingesters {
+            for ingester in ingesters.iter().filter(|i| i.is_running()) {
                 ingester.stats(true).await?;
             }
-            let mut outcome = run_measured(docker, &volume, &plan).await?;
-            if !ingesters.is_empty() {
-                let mut counts = RunCounts::default();
-                for ingester in &ingesters {
-                    counts.add(&ingester.stats(true).await?);
+            Ok(())
+        })?;
+        for ingester in &ingesters {
+            self.state().carried.remove(&ingester.container_id);
+        }
+        let mut outcome = if actions.is_empty() {
+            self.block_on(run_measured(docker, &volume, &plan, None))?
+        } else {
+            self.run_with_actions(docker.clone(), volume, plan, actions)?
+        };
+        if !ingesters.is_empty() {
+            let mut counts = RunCounts::default();
+            for ingester in &ingesters {
+                if let Some(carried) = self.state().carried.remove(&ingester.container_id) {
+                    counts.add(&carried);
                 }
-                outcome.record.ingester = Some(counts);
+                if ingester.is_running() {
+                    counts.add(&self.block_on(ingester.stats(true))?);
+                }
             }
-            Ok(outcome)
-        })
+            if let Some(started) = outcome.record.started_unix_s {
+                for event in &mut counts.timeline {
+                    event.t_s = Some(event.unix_s - started);
+                }
+            }
+            outcome.record.ingester = Some(counts);
+        }
+        Ok(outcome)
+    }
+
+    fn run_with_actions(
+        &self,
+        docker: DockerHost,
+        volume: String,
+        plan: RunPlan,
+        actions: &mut [ScheduledAction<'_>],
+    ) -> Result<RunOutcome> {
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+        let mut task =
+            AbortOnDrop(self.runtime.spawn(async move {
+                run_measured(&docker, &volume, &plan, Some(started_tx)).await
+            }));
+        let started = self.block_on(async { Ok(started_rx.await.ok()) })?;
+        let mut finished = None;
+        let mut events = Vec::new();
+        let mut failed = None;
+        actions.sort_by_key(|action| action.after);
+        for action in actions.iter_mut() {
+            if let (None, Some(started)) = (&finished, started) {
+                let deadline = tokio::time::Instant::from_std(started + action.after);
+                finished = self.block_on(async {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(deadline) => Ok(None),
+                        joined = &mut task.0 => Ok(Some(joined)),
+                    }
+                })?;
+            }
+            let t_s = started.map(|s| s.elapsed().as_secs_f64()).unwrap_or(0.0);
+            let error = (action.action)().err().map(|e| format!("{e:#}"));
+            if let Some(error) = &error {
+                failed.get_or_insert_with(|| format!("action `{}`: {error}", action.label));
+            }
+            events.push(ActionEvent {
+                t_s,
+                label: action.label.clone(),
+                during_run: finished.is_none(),
+                error,
+            });
+        }
+        let joined = match finished {
+            Some(joined) => joined,
+            None => self.block_on(async { Ok((&mut task.0).await) })?,
+        };
+        let mut outcome = joined.map_err(|e| anyhow!("the run's task failed: {e}"))??;
+        outcome.record.actions = events;
+        match failed {
+            Some(message) => Err(anyhow!(message)),
+            None => Ok(outcome),
+        }
+    }
+
+    /// Stops an ingester, keeping what it counted so far for the run in progress.
+    pub fn stop_ingester(&self, ingester: &IngesterHandle) -> Result<()> {
+        let docker = self.docker()?;
+        if !ingester.is_running() {
+            return Ok(());
+        }
+        let counts = self.block_on(ingester.stats(true))?;
+        self.state()
+            .carried
+            .entry(ingester.container_id.clone())
+            .or_default()
+            .add(&counts);
+        self.block_on(ingester.stop(docker))
+    }
+
+    pub fn start_ingester_again(&self, ingester: &IngesterHandle) -> Result<()> {
+        self.block_on(ingester.start_again(self.docker()?))
     }
 
     /// Runs scenarios in interleaved rounds after warm-up rounds, and compares each with
     /// the baseline. A failed run stops the experiment unless `keep_going` is set; what
     /// was measured until then is kept for the JSON output either way.
+    /// `schedules` holds each scenario's actions (or is empty: none anywhere).
     pub fn experiment(
         &self,
         image: &ImageRef,
         specs: &[ScenarioSpec],
         options: &RunOptions,
+        schedules: &mut [Vec<ScheduledAction<'_>>],
     ) -> Result<BenchmarkResult> {
         if specs.is_empty() {
             bail!("no scenarios given: pass at least one, e.g. [#{{ name: \"baseline\" }}]");
@@ -372,7 +489,7 @@ impl Session {
         if options.shuffle {
             shuffle_within_rounds(&mut slots, specs.len(), &mut fastrand::Rng::new());
         }
-        let outcome = self.run_slots(image, specs, options, &slots, &mut result);
+        let outcome = self.run_slots(image, specs, options, &slots, schedules, &mut result);
         result.finalize(options.baseline.as_deref());
         match outcome {
             Ok(()) => {
@@ -393,6 +510,7 @@ impl Session {
         specs: &[ScenarioSpec],
         options: &RunOptions,
         slots: &[Slot],
+        schedules: &mut [Vec<ScheduledAction<'_>>],
         result: &mut BenchmarkResult,
     ) -> Result<()> {
         let progress = Progress::new(&image.name, slots.len());
@@ -405,7 +523,11 @@ impl Session {
                 options.runs
             };
             progress.starting(&spec.name, what, slot.round + 1, total);
-            let outcome = self.run(image, spec, options)?;
+            let actions = schedules
+                .get_mut(slot.scenario)
+                .map(Vec::as_mut_slice)
+                .unwrap_or_default();
+            let outcome = self.run(image, spec, options, actions)?;
             progress.finished_run(report::progress::run_line(
                 &image.name,
                 &spec.name,
@@ -433,6 +555,28 @@ impl Session {
     }
 
     // ---- results ------------------------------------------------------------------
+
+    pub fn record_param(&self, key: &str, value: &str) {
+        self.state()
+            .params_read
+            .insert(key.to_string(), value.to_string());
+    }
+
+    /// The parameters the script read so far, with their values.
+    pub fn params_read(&self) -> BTreeMap<String, String> {
+        self.state().params_read.clone()
+    }
+
+    /// `--set` keys the script never read: misspelled, most likely.
+    pub fn unread_params(&self) -> Vec<String> {
+        let read = self.params_read();
+        self.settings
+            .params
+            .keys()
+            .filter(|key| !read.contains_key(*key) && !["runs", "warmup"].contains(&key.as_str()))
+            .cloned()
+            .collect()
+    }
 
     /// Adds a result to the report files, and rewrites them at once.
     pub fn save(&self, result: BenchmarkResult) -> Result<()> {

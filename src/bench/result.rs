@@ -78,6 +78,8 @@ pub struct BenchmarkResult {
 
 /// Coefficient of variation of the baseline above which its noise is called out.
 pub const NOISY_CV: f64 = 0.05;
+const FEW_RUNS: &str = "too few for a 95% confidence interval";
+
 /// Runs below which no confidence interval of a median exists.
 pub const MIN_RUNS_FOR_CI: usize = 6;
 
@@ -126,7 +128,7 @@ impl ScenarioResult {
         let ok = self.summary.ok_runs;
         if ok > 0 && ok < MIN_RUNS_FOR_CI {
             warnings.push(format!(
-                "`{}`: {ok} successful runs are too few for a 95% confidence interval ({MIN_RUNS_FOR_CI} or more needed)",
+                "`{}`: {ok} successful runs are {FEW_RUNS} ({MIN_RUNS_FOR_CI} or more needed)",
                 self.name
             ));
         }
@@ -210,6 +212,29 @@ impl BenchmarkResult {
             .iter()
             .flat_map(ScenarioResult::warnings)
             .collect();
+        // One line for every scenario with too few runs, instead of one each.
+        let few: Vec<String> = self
+            .warnings
+            .iter()
+            .filter(|w| w.contains(FEW_RUNS))
+            .cloned()
+            .collect();
+        if few.len() > 1 {
+            let names: Vec<&str> = few.iter().filter_map(|w| w.split('`').nth(1)).collect();
+            self.warnings.retain(|w| !w.contains(FEW_RUNS));
+            self.warnings.insert(
+                0,
+                format!(
+                    "{}: too few successful runs for a 95% confidence interval \
+                     ({MIN_RUNS_FOR_CI} or more needed)",
+                    names
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
         if let Some(base) = base_index.and_then(|i| self.scenarios[i].summary.wall.as_ref())
             && base.mean > 0.0
             && base.stddev / base.mean > NOISY_CV

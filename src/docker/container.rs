@@ -58,6 +58,8 @@ pub enum WaitOutcome {
 pub struct ContainerTimes {
     pub exit_code: Option<i64>,
     pub docker_wall_s: Option<f64>,
+    /// Docker's StartedAt, in seconds since the Unix epoch.
+    pub started_unix_s: Option<f64>,
     pub oom_killed: bool,
 }
 
@@ -226,6 +228,10 @@ impl DockerHost {
         Ok(ContainerTimes {
             exit_code: state.exit_code,
             docker_wall_s,
+            started_unix_s: state
+                .started_at
+                .as_deref()
+                .and_then(rfc3339_to_unix_seconds),
             oom_killed: state.oom_killed.unwrap_or(false),
         })
     }
@@ -260,7 +266,7 @@ pub fn rfc3339_seconds_between(start: &str, end: &str) -> Option<f64> {
 }
 
 /// Parses `2026-11-29T17:34:24.123456789Z` (or with an offset) into Unix seconds.
-fn rfc3339_to_unix_seconds(text: &str) -> Option<f64> {
+pub fn rfc3339_to_unix_seconds(text: &str) -> Option<f64> {
     let (date, rest) = text.split_once('T')?;
     let mut date_parts = date.split('-').map(|p| p.parse::<i64>().ok());
     let (year, month, day) = (

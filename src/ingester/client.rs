@@ -1,5 +1,7 @@
 //! The engine's side of an ingester container: start it, read its stats, change its mode.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -16,12 +18,16 @@ use super::{CONTROL_PORT, HOSTNAME, INGEST_PORT};
 use crate::docker::DockerHost;
 use crate::docker::container::ContainerPlan;
 
-/// A running ingester container.
+/// An ingester container. Clones share its state: a script may stop and start it.
 #[derive(Clone)]
 pub struct IngesterHandle {
     pub container_id: String,
     pub network: String,
-    control_base: String,
+    /// The published control port can change when the container starts again.
+    control_base: Arc<RwLock<String>>,
+    /// Set again after a restart, which starts the process in fast mode.
+    mode: Arc<RwLock<Mode>>,
+    running: Arc<AtomicBool>,
     http: Client<HttpConnector, Full<Bytes>>,
 }
 
@@ -30,7 +36,7 @@ impl std::fmt::Debug for IngesterHandle {
         f.debug_struct("IngesterHandle")
             .field("container_id", &self.container_id)
             .field("network", &self.network)
-            .field("control", &self.control_base)
+            .field("control", &self.control_base())
             .finish()
     }
 }
@@ -72,17 +78,53 @@ impl IngesterHandle {
         docker
             .connect_network(network, &container_id, &[HOSTNAME.to_string()])
             .await?;
-        docker.start_container(&container_id).await?;
-        let port = docker.loopback_port(&container_id, CONTROL_PORT).await?;
         let handle = Self {
             container_id,
             network: network.to_string(),
-            control_base: format!("http://127.0.0.1:{port}"),
+            control_base: Arc::new(RwLock::new(String::new())),
+            mode: Arc::new(RwLock::new(mode.clone())),
+            running: Arc::new(AtomicBool::new(false)),
             http: Client::builder(TokioExecutor::new()).build_http(),
         };
-        handle.wait_ready(Duration::from_secs(15)).await?;
-        handle.set_mode(mode).await?;
+        handle.start_again(docker).await?;
         Ok(handle)
+    }
+
+    fn control_base(&self) -> String {
+        self.control_base.read().expect("control lock").clone()
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.load(Ordering::SeqCst)
+    }
+
+    /// Starts the (stopped or new) container, waits until it answers, and sets its mode.
+    pub async fn start_again(&self, docker: &DockerHost) -> Result<()> {
+        if self.is_running() {
+            return Ok(());
+        }
+        docker.start_container(&self.container_id).await?;
+        let port = docker
+            .loopback_port(&self.container_id, CONTROL_PORT)
+            .await?;
+        *self.control_base.write().expect("control lock") = format!("http://127.0.0.1:{port}");
+        self.running.store(true, Ordering::SeqCst);
+        self.wait_ready(Duration::from_secs(15)).await?;
+        let mode = self.mode.read().expect("mode lock").clone();
+        self.set_mode(&mode).await
+    }
+
+    /// Stops the container at once: its name stops resolving on the network, and what
+    /// it counted since the last reset is lost unless read first.
+    pub async fn stop(&self, docker: &DockerHost) -> Result<()> {
+        if !self.is_running() {
+            return Ok(());
+        }
+        docker
+            .stop_container(&self.container_id, Duration::ZERO)
+            .await?;
+        self.running.store(false, Ordering::SeqCst);
+        Ok(())
     }
 
     async fn wait_ready(&self, limit: Duration) -> Result<()> {
@@ -101,7 +143,7 @@ impl IngesterHandle {
     async fn call(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<Bytes> {
         let request = Request::builder()
             .method(method)
-            .uri(format!("{}{path}", self.control_base))
+            .uri(format!("{}{path}", self.control_base()))
             .header("content-type", "application/json")
             .body(Full::new(Bytes::from(body.unwrap_or_default())))?;
         let response = tokio::time::timeout(Duration::from_secs(10), self.http.request(request))
@@ -121,12 +163,20 @@ impl IngesterHandle {
 
     /// Counters since the last reset; with `reset`, a new window starts atomically.
     pub async fn stats(&self, reset: bool) -> Result<RunCounts> {
+        if !self.is_running() {
+            bail!("the ingester is stopped: start it again with ing.start()");
+        }
         let path = if reset { "/stats?reset=true" } else { "/stats" };
         let bytes = self.call(Method::GET, path, None).await?;
         serde_json::from_slice(&bytes).context("the ingester sent stats that do not parse")
     }
 
     pub async fn set_mode(&self, mode: &Mode) -> Result<()> {
+        *self.mode.write().expect("mode lock") = mode.clone();
+        if !self.is_running() {
+            // Applied when it starts again.
+            return Ok(());
+        }
         self.call(Method::PUT, "/mode", Some(serde_json::to_vec(mode)?))
             .await?;
         Ok(())

@@ -223,6 +223,10 @@ pub async fn handle_ingest(
     reset: Arc<Notify>,
 ) -> Option<HttpResponse> {
     let started = Instant::now();
+    let arrived_unix_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default();
     let Some(endpoint) = Endpoint::from_path(request.uri().path()) else {
         return Some(respond(
             StatusCode::NOT_FOUND,
@@ -264,6 +268,7 @@ pub async fn handle_ingest(
     let mut handled = Handled {
         endpoint: endpoint.name(),
         bytes: wire_bytes,
+        arrived_unix_s,
         ..Default::default()
     };
     let reply = match (&decoded, mode.action(fastrand::f64() * 2.0 - 1.0)) {

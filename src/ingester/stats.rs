@@ -38,6 +38,37 @@ pub struct RunCounts {
     /// The ingester's own handling time, body reading and any delay included.
     #[serde(default)]
     pub latency: Option<Latency>,
+    /// Every request in arrival order (up to `TIMELINE_LIMIT` per window), so that a gap
+    /// and a recovery can be seen.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<RequestEvent>,
+    /// Requests left out of `timeline` because it was full.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub timeline_dropped: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Requests kept in one window's timeline; the counters go on past it.
+pub const TIMELINE_LIMIT: usize = 10_000;
+
+/// One request, when it arrived and how it was answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestEvent {
+    /// Arrival, in seconds since the Unix epoch (the host's clock, shared by containers).
+    pub unix_s: f64,
+    /// Arrival in seconds since the run's container started; filled in by the engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t_s: Option<f64>,
+    pub endpoint: String,
+    /// A status code, or `hang` / `reset`.
+    pub status: String,
+    /// `None` for requests that were never answered.
+    #[serde(default)]
+    pub latency_ms: Option<f64>,
+    pub bytes: u64,
 }
 
 impl RunCounts {
@@ -51,6 +82,9 @@ impl RunCounts {
         self.profiles += other.profiles;
         self.samples += other.samples;
         self.bad += other.bad;
+        self.timeline.extend(other.timeline.iter().cloned());
+        self.timeline.sort_by(|a, b| a.unix_s.total_cmp(&b.unix_s));
+        self.timeline_dropped += other.timeline_dropped;
         for (target, source) in [
             (&mut self.by_endpoint, &other.by_endpoint),
             (&mut self.by_status, &other.by_status),
@@ -131,6 +165,8 @@ pub struct Handled<'a> {
     pub apps: &'a [String],
     /// `None` for requests that were never answered.
     pub latency: Option<Duration>,
+    /// Arrival, in seconds since the Unix epoch.
+    pub arrived_unix_s: f64,
 }
 
 /// Counts one more under `key`, allocating the key only the first time it is seen.
@@ -171,6 +207,18 @@ impl Stats {
         }
         if let Some(elapsed) = handled.latency {
             window.latency.record(elapsed);
+        }
+        if window.counts.timeline.len() < TIMELINE_LIMIT {
+            window.counts.timeline.push(RequestEvent {
+                unix_s: handled.arrived_unix_s,
+                t_s: None,
+                endpoint: handled.endpoint.to_string(),
+                status: handled.outcome.to_string(),
+                latency_ms: handled.latency.map(|l| l.as_secs_f64() * 1000.0),
+                bytes: handled.bytes,
+            });
+        } else {
+            window.counts.timeline_dropped += 1;
         }
     }
 
@@ -215,6 +263,9 @@ mod tests {
         );
         assert_eq!(first.by_endpoint["push"], 2);
         assert_eq!(first.by_status["200"], 2);
+        assert_eq!(first.timeline.len(), 2);
+        assert_eq!(first.timeline[1].bytes, 5);
+        assert_eq!(first.timeline[1].status, "200");
         let p50 = first.latency.unwrap().p50_ms;
         assert!((1.9..=2.11).contains(&p50), "{p50}");
         assert_eq!(stats.snapshot(false), RunCounts::default());

@@ -74,6 +74,24 @@ pub struct RunRecord {
     /// Why the run failed, with the tail of its log, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+    /// When the container started (Docker's StartedAt), in seconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_unix_s: Option<f64>,
+    /// What the script did while the run was in progress.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<ActionEvent>,
+}
+
+/// A scheduled action, as it happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionEvent {
+    /// Seconds since the run's container started.
+    pub t_s: f64,
+    pub label: String,
+    /// False when the run had ended before the action's time came.
+    pub during_run: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl RunRecord {

@@ -1,6 +1,8 @@
 //! One measured run: create, start, wait with a limit, read, remove.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use tokio::sync::oneshot;
 
 use anyhow::Result;
 
@@ -39,10 +41,12 @@ pub struct RunOutcome {
 }
 
 /// Runs the plan under the measuring init, and always removes the container.
+/// `on_start` hears the moment the container started, for actions scheduled during the run.
 pub async fn run_measured(
     docker: &DockerHost,
     init_volume: &str,
     plan: &RunPlan,
+    on_start: Option<oneshot::Sender<Instant>>,
 ) -> Result<RunOutcome> {
     let mut entrypoint = vec![init_path(), INIT_SUBCOMMAND.to_string(), "--".to_string()];
     entrypoint.extend(plan.argv.iter().cloned());
@@ -67,15 +71,23 @@ pub async fn run_measured(
         ..Default::default()
     };
     let id = docker.create_container(&container).await?;
-    let outcome = observe(docker, &id, plan).await;
+    let outcome = observe(docker, &id, plan, on_start).await;
     let removed = docker.remove_container(&id).await;
     let outcome = outcome?;
     removed?;
     Ok(outcome)
 }
 
-async fn observe(docker: &DockerHost, id: &str, plan: &RunPlan) -> Result<RunOutcome> {
+async fn observe(
+    docker: &DockerHost,
+    id: &str,
+    plan: &RunPlan,
+    on_start: Option<oneshot::Sender<Instant>>,
+) -> Result<RunOutcome> {
     docker.start_container(id).await?;
+    if let Some(sender) = on_start {
+        let _ = sender.send(Instant::now());
+    }
     let waited = docker.wait_container(id, plan.timeout).await?;
     let times = docker.container_times(id).await?;
     let raw_log = docker.container_logs(id, 200).await?;
@@ -83,6 +95,7 @@ async fn observe(docker: &DockerHost, id: &str, plan: &RunPlan) -> Result<RunOut
         docker_wall_s: times.docker_wall_s,
         exit_code: times.exit_code,
         timed_out: waited == WaitOutcome::TimedOut,
+        started_unix_s: times.started_unix_s,
         ..Default::default()
     };
     if !record.timed_out

@@ -160,3 +160,74 @@ pub fn render(results: &[BenchmarkResult]) -> Result<String> {
     }
     Ok(svg)
 }
+
+/// A line chart a script draws: one line per series, points marked.
+#[derive(Debug, Clone, Default)]
+pub struct LineChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub series: Vec<(String, Vec<(f64, f64)>)>,
+}
+
+fn range_of(values: impl Iterator<Item = f64>, from_zero: bool) -> (f64, f64) {
+    let (low, high) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if !low.is_finite() {
+        return (0.0, 1.0);
+    }
+    let low = if from_zero { low.min(0.0) } else { low };
+    let pad = ((high - low) * 0.08).max(1e-9);
+    (
+        low - if from_zero && low == 0.0 { 0.0 } else { pad },
+        high + pad,
+    )
+}
+
+pub fn render_lines(chart: &LineChart) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
+        let fail = |e: &dyn std::fmt::Display| anyhow!("cannot draw the plot: {e}");
+        root.fill(&WHITE).map_err(|e| fail(&e))?;
+        let points = || chart.series.iter().flat_map(|(_, p)| p.iter());
+        let (x_low, x_high) = range_of(points().map(|p| p.0), false);
+        let (y_low, y_high) = range_of(points().map(|p| p.1), true);
+        let mut plot = ChartBuilder::on(&root)
+            .caption(&chart.title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x_low..x_high, y_low..y_high)
+            .map_err(|e| fail(&e))?;
+        plot.configure_mesh()
+            .x_desc(&chart.x_label)
+            .y_desc(&chart.y_label)
+            .draw()
+            .map_err(|e| fail(&e))?;
+        for (index, (name, points)) in chart.series.iter().enumerate() {
+            let color = palette(index);
+            let mut sorted = points.clone();
+            sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+            plot.draw_series(LineSeries::new(sorted.clone(), color.stroke_width(2)))
+                .map_err(|e| fail(&e))?
+                .label(name.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+            plot.draw_series(sorted.iter().map(|p| Circle::new(*p, 3, color.filled())))
+                .map_err(|e| fail(&e))?;
+        }
+        plot.configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(|e| fail(&e))?;
+        root.present().map_err(|e| fail(&e))?;
+    }
+    Ok(svg)
+}

@@ -27,3 +27,22 @@ pub fn render(result: &BenchmarkResult) -> String {
     }
     text
 }
+
+/// A table a script builds itself: a header row and rows of text.
+pub fn render_rows(headers: &[String], rows: &[Vec<String>]) -> String {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_header(headers.to_vec());
+    for row in rows {
+        table.add_row(row.iter().enumerate().map(|(column, text)| {
+            let cell = Cell::new(text);
+            if column == 0 {
+                cell
+            } else {
+                cell.set_alignment(CellAlignment::Right)
+            }
+        }));
+    }
+    table.to_string()
+}

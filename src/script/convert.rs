@@ -79,9 +79,11 @@ const SPEC_KEYS: &[&str] = &[
     "cpuset",
     "cpus",
     "ptrace",
+    "schedule",
 ];
 
-/// `#{ name, profiling, network, alias, env, cmd, timeout, cpuset, cpus, ptrace }`.
+/// `#{ name, profiling, network, alias, env, cmd, timeout, cpuset, cpus, ptrace }`;
+/// `schedule` holds closures, and is read by `script::schedule` instead.
 pub fn scenario_spec(map: &Map, default_name: &str) -> Result<ScenarioSpec> {
     check_keys(map, SPEC_KEYS, "a scenario")?;
     let mut spec = ScenarioSpec {
@@ -90,6 +92,7 @@ pub fn scenario_spec(map: &Map, default_name: &str) -> Result<ScenarioSpec> {
     };
     for (key, value) in map {
         match key.as_str() {
+            "schedule" => {}
             "name" => spec.name = string(value, key)?,
             "profiling" => spec.profiling = flag(value, key)?,
             "network" if value.is_unit() => spec.network = None,

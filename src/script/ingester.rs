@@ -41,6 +41,15 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
         },
     );
     let s = session.clone();
+    engine.register_fn("stop", move |ing: &mut IngesterHandle| -> FnResult<()> {
+        rt(s.stop_ingester(ing))
+    });
+    let s = session.clone();
+    engine.register_fn("start", move |ing: &mut IngesterHandle| -> FnResult<()> {
+        rt(s.start_ingester_again(ing))
+    });
+    engine.register_get("running", |ing: &mut IngesterHandle| ing.is_running());
+    let s = session.clone();
     engine.register_fn(
         "set",
         move |ing: &mut IngesterHandle, settings: Map| -> FnResult<()> {

@@ -7,6 +7,7 @@ mod measure;
 mod network;
 mod params;
 mod report;
+mod schedule;
 mod types;
 
 use std::path::Path;

@@ -6,6 +6,7 @@ use rhai::Engine;
 
 use super::types::{ContainerObj, NetworkObj};
 use super::{FnResult, rt};
+use crate::ingester::client::IngesterHandle;
 use crate::session::Session;
 
 pub fn register(engine: &mut Engine, session: &Arc<Session>) {
@@ -35,6 +36,20 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     engine.register_fn("disconnect", move |n: &mut NetworkObj, c: ContainerObj| {
         rt(s.disconnect(&n.name, &c.id))
     });
+    // The ingester, by its alias: disconnecting it is an outage whose name stops resolving.
+    let s = session.clone();
+    engine.register_fn("connect", move |n: &mut NetworkObj, ing: IngesterHandle| {
+        rt(s.connect(
+            &n.name,
+            &ing.container_id,
+            &[crate::ingester::HOSTNAME.to_string()],
+        ))
+    });
+    let s = session.clone();
+    engine.register_fn(
+        "disconnect",
+        move |n: &mut NetworkObj, ing: IngesterHandle| rt(s.disconnect(&n.name, &ing.container_id)),
+    );
     let s = session.clone();
     engine.register_fn("remove", move |n: &mut NetworkObj| {
         rt(s.remove_network(&n.name))

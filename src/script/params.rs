@@ -57,16 +57,21 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     engine.register_fn(
         "param",
         move |key: &str, default: Dynamic| -> FnResult<Dynamic> {
-            match s.settings.params.get(key) {
-                Some(raw) => rt(parse_like(key, raw, &default)),
-                None => Ok(default),
-            }
+            let value = match s.settings.params.get(key) {
+                Some(raw) => rt(parse_like(key, raw, &default))?,
+                None => default,
+            };
+            s.record_param(key, &value.to_string());
+            Ok(value)
         },
     );
     let s = session.clone();
     engine.register_fn("param", move |key: &str| -> FnResult<Dynamic> {
         match s.settings.params.get(key) {
-            Some(raw) => Ok(Dynamic::from(raw.clone())),
+            Some(raw) => {
+                s.record_param(key, raw);
+                Ok(Dynamic::from(raw.clone()))
+            }
             None => Err(format!("parameter `{key}` is not set: pass --set {key}=VALUE").into()),
         }
     });

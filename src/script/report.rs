@@ -7,6 +7,7 @@ use rhai::{Array, Dynamic, Engine, Map};
 use super::{FnResult, rt};
 use crate::bench::result::BenchmarkResult;
 use crate::bench::threshold::{Limit, Metric};
+use crate::report::plot::LineChart;
 use crate::report::table;
 use crate::session::Session;
 
@@ -54,6 +55,64 @@ fn limits(map: &Map) -> anyhow::Result<Vec<Limit>> {
     Ok(limits)
 }
 
+/// The title, then every parameter the script read, so that a report says how it was made.
+fn header_text(title: &str, params: &std::collections::BTreeMap<String, String>) -> String {
+    let listed: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("== {title} ==\nparameters: {}", listed.join(", "))
+}
+
+fn number(value: &Dynamic, what: &str) -> anyhow::Result<f64> {
+    value
+        .as_float()
+        .ok()
+        .or_else(|| value.as_int().ok().map(|i| i as f64))
+        .ok_or_else(|| anyhow::anyhow!("{what} must be a number, not {}", value.type_name()))
+}
+
+/// `#{ title, x_label, y_label, series: #{ name: [[x, y], ...] } }`
+fn line_chart(map: &Map) -> anyhow::Result<LineChart> {
+    const KEYS: [&str; 4] = ["title", "x_label", "y_label", "series"];
+    if let Some(key) = map.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        anyhow::bail!("plot_lines: unknown key `{key}`: use {}", KEYS.join(", "));
+    }
+    let text = |key: &str| map.get(key).map(|v| v.to_string()).unwrap_or_default();
+    let series = map
+        .get("series")
+        .and_then(|s| s.clone().try_cast::<Map>())
+        .ok_or_else(|| {
+            anyhow::anyhow!("plot_lines: `series` must be a map of name to [[x, y], ...]")
+        })?;
+    let mut chart = LineChart {
+        title: text("title"),
+        x_label: text("x_label"),
+        y_label: text("y_label"),
+        series: Vec::new(),
+    };
+    for (name, points) in series {
+        let points = points.into_array().map_err(|kind| {
+            anyhow::anyhow!("plot_lines: series `{name}` must be an array, not {kind}")
+        })?;
+        let mut parsed = Vec::new();
+        for point in points {
+            let pair = point
+                .into_array()
+                .ok()
+                .filter(|p| p.len() == 2)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("plot_lines: series `{name}`: each point is [x, y]")
+                })?;
+            let what = format!("plot_lines: a point of `{name}`");
+            // A missing figure (a failed step) leaves a gap instead of failing the plot.
+            if pair[1].is_unit() {
+                continue;
+            }
+            parsed.push((number(&pair[0], &what)?, number(&pair[1], &what)?));
+        }
+        chart.series.push((name.to_string(), parsed));
+    }
+    Ok(chart)
+}
+
 pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     engine.register_fn("show", |result: Dynamic| -> FnResult<()> {
         println!("{}", table::render(&result_from(&result)?));
@@ -79,6 +138,34 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
                 .collect())
         },
     );
+    let s = session.clone();
+    engine.register_fn("header", move |title: &str| {
+        println!("{}", header_text(title, &s.params_read()));
+    });
+    engine.register_fn("table", |headers: Array, rows: Array| -> FnResult<()> {
+        let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+        let rows = rows
+            .iter()
+            .map(|row| {
+                row.clone()
+                    .into_array()
+                    .map(|cells| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>())
+                    .map_err(|kind| format!("table: each row must be an array, not {kind}").into())
+            })
+            .collect::<FnResult<Vec<_>>>()?;
+        println!("{}", table::render_rows(&headers, &rows));
+        Ok(())
+    });
+    engine.register_fn("plot_lines", |path: &str, chart: Map| -> FnResult<()> {
+        let chart = rt(line_chart(&chart))?;
+        let svg = rt(crate::report::plot::render_lines(&chart))?;
+        rt(crate::report::outputs::write_atomically(
+            std::path::Path::new(path),
+            &svg,
+        ))?;
+        eprintln!("plot written to {path}");
+        Ok(())
+    });
     let s = session.clone();
     engine.register_fn("now", move || s.elapsed_s());
     let s = session.clone();
