@@ -523,6 +523,9 @@ impl Session {
                 options.runs
             };
             progress.starting(&spec.name, what, slot.round + 1, total);
+            if !options.jitter.is_zero() {
+                self.sleep(options.jitter.mul_f64(fastrand::f64()))?;
+            }
             let actions = schedules
                 .get_mut(slot.scenario)
                 .map(Vec::as_mut_slice)

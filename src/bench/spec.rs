@@ -60,6 +60,9 @@ pub struct RunOptions {
     pub baseline: Option<String>,
     /// Randomize the order of scenarios inside each round.
     pub shuffle: bool,
+    /// Pause a random time up to this before each run, so that an agent whose work is
+    /// aligned to the wall clock (the `pyroscope` crate's 10 s ticks) meets every phase.
+    pub jitter: Duration,
 }
 
 impl Default for RunOptions {
@@ -71,6 +74,7 @@ impl Default for RunOptions {
             keep_going: false,
             baseline: None,
             shuffle: false,
+            jitter: Duration::ZERO,
         }
     }
 }

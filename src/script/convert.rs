@@ -141,9 +141,10 @@ const OPTION_KEYS: &[&str] = &[
     "keep_going",
     "baseline",
     "shuffle",
+    "jitter",
 ];
 
-/// `#{ runs, warmup, timeout, keep_going, baseline }` over the command line's defaults.
+/// `#{ runs, warmup, timeout, keep_going, baseline, shuffle, jitter }` over the command line's defaults.
 pub fn run_options(map: &Map, defaults: &RunOptions) -> Result<RunOptions> {
     check_keys(map, OPTION_KEYS, "the options")?;
     let mut options = defaults.clone();
@@ -155,6 +156,7 @@ pub fn run_options(map: &Map, defaults: &RunOptions) -> Result<RunOptions> {
             "keep_going" => options.keep_going = flag(value, key)?,
             "baseline" => options.baseline = Some(string(value, key)?),
             "shuffle" => options.shuffle = flag(value, key)?,
+            "jitter" => options.jitter = seconds(value, key)?,
             _ => unreachable!("keys are checked above"),
         }
     }

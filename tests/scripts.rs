@@ -1,0 +1,205 @@
+//! The shipped experiment scripts, on benchmarks/fibonacci with small parameters, and
+//! `check` on every script in the repository.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn fibonacci_with(script: &str, name: &str, sets: &[&str]) -> (Finished, serde_json::Value) {
+    ensure_base_images();
+    let dir = scratch(name);
+    let json = dir.join("out.json");
+    let mut command = Pyrobench::new().args([script, "benchmarks/fibonacci"]);
+    for set in sets {
+        command = command.args(["--set", set]);
+    }
+    let finished = command.arg("--json").arg(&json).run();
+    finished.assert_success();
+    assert_nothing_left(&finished);
+    let json = read_json(&json);
+    (finished, json)
+}
+
+#[test]
+fn every_shipped_script_passes_check() {
+    for script in [
+        "scripts/default.rhai",
+        "scripts/slow-ingester-sweep.rhai",
+        "scripts/fault-matrix.rhai",
+        "scripts/outage.rhai",
+        "bench/accuracy.rhai",
+    ] {
+        Pyrobench::new()
+            .args(["check", script])
+            .run()
+            .assert_success();
+    }
+}
+
+#[test]
+fn check_catches_a_misspelled_function_before_anything_runs() {
+    let dir = scratch("misspelled");
+    let path = script(
+        &dir,
+        "fn helper(x) { x + 1 }\nlet f = |y| y * 2;\nlet n = helper(f(1));\nprint(n.to_string());\n\
+         let image = build_image(BENCHMARKS[0]);\nlet r = compaer(image, []);\n",
+    );
+    let finished = Pyrobench::new().arg("check").arg(&path).run();
+    finished.assert_failure();
+    let line = finished.error_line();
+    assert!(
+        line.contains("test.rhai:6:9: unknown function `compaer`: did you mean `compare`?"),
+        "{line}"
+    );
+    // A run refuses it too, before building anything.
+    let finished = Pyrobench::new()
+        .arg(&path)
+        .arg("benchmarks/fibonacci")
+        .run();
+    finished.assert_failure();
+    assert!(finished.error_line().contains("unknown function `compaer`"));
+    assert!(!finished.stderr.contains("building"), "{}", finished.stderr);
+}
+
+#[test]
+fn slow_ingester_sweep_prints_a_table_and_plots_overhead_against_delay() {
+    let _alone = exclusive();
+    let plot = scratch("sweep-plot").join("sweep");
+    let plot_arg = format!("plot={}", plot.display());
+    let (finished, json) = fibonacci_with(
+        "scripts/slow-ingester-sweep.rhai",
+        "sweep",
+        &["delays_ms=0,1500", "runs=1", "warmup=0", &plot_arg],
+    );
+    assert!(
+        finished.stdout.contains("parameters: delays_ms=[0, 1500]"),
+        "{}",
+        finished.stdout
+    );
+    for row in ["│ 0 ", "│ 1500 "] {
+        assert!(
+            finished.stdout.contains(row),
+            "no row {row}:\n{}",
+            finished.stdout
+        );
+    }
+    let names: Vec<&str> = json["benchmarks"][0]["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["baseline", "delay 0 ms", "delay 1500 ms"]);
+    let slow = scenario(&json, 0, "delay 1500 ms");
+    let latency = slow["runs"][0]["ingester"]["latency"]["p50_ms"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        latency >= 1500.0,
+        "the ingester delayed its answers: {latency} ms"
+    );
+    let svg = std::fs::read_to_string(format!("{}-fibonacci.svg", plot.display())).unwrap();
+    assert!(svg.contains("overhead against ingester delay"));
+    assert!(svg.contains("CPU time") && svg.contains("peak RSS"));
+    assert!(svg.matches("<polyline").count() >= 3, "three lines");
+}
+
+#[test]
+fn fault_matrix_covers_every_condition_and_flags_what_failed() {
+    let _alone = exclusive();
+    let (finished, json) = fibonacci_with(
+        "scripts/fault-matrix.rhai",
+        "fault-matrix",
+        &["runs=1", "warmup=0", "timeout=60"],
+    );
+    let conditions = [
+        "fast",
+        "slow",
+        "error-500",
+        "error-429",
+        "hang",
+        "reset",
+        "refused",
+        "unresolvable",
+        "bandwidth",
+        "flaky",
+    ];
+    for condition in conditions {
+        assert!(
+            finished.stdout.contains(&format!("│ {condition} ")),
+            "no row for {condition}:\n{}",
+            finished.stdout
+        );
+    }
+    assert_eq!(
+        json["benchmarks"][0]["scenarios"].as_array().unwrap().len(),
+        conditions.len() + 1
+    );
+    let run = |name: &str| scenario(&json, 0, name)["runs"][0].clone();
+    assert!(run("fast")["ingester"]["profiles"].as_u64().unwrap() > 0);
+    for refused in ["error-500", "error-429", "hang", "reset"] {
+        let counts = &run(refused)["ingester"];
+        assert!(
+            counts["requests"].as_u64().unwrap() > 0,
+            "{refused}: {counts}"
+        );
+        assert_eq!(counts["profiles"], 0, "{refused}: nothing accepted");
+    }
+    assert!(run("unresolvable").get("ingester").is_none());
+    assert_eq!(
+        run("refused")["ingester"]["requests"],
+        0,
+        "nothing listened"
+    );
+}
+
+#[test]
+fn outage_stops_the_ingester_mid_run_and_shows_the_recovery() {
+    let _alone = exclusive();
+    let (finished, json) = fibonacci_with(
+        "scripts/outage.rhai",
+        "outage",
+        &[
+            "runs=1",
+            "warmup=0",
+            "env=FIBONACCI_N=37",
+            "outage_at=1.0",
+            "outage_for=1.5",
+        ],
+    );
+    let run = &scenario(&json, 0, "outage")["runs"][0];
+    let actions = run["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 2, "{run}");
+    assert_eq!(actions[0]["label"], "ingester away (stop)");
+    assert_eq!(actions[0]["during_run"], true);
+    let away = actions[0]["t_s"].as_f64().unwrap();
+    assert!((0.9..2.0).contains(&away), "away at {away} s");
+    let back = actions[1]["t_s"].as_f64().unwrap();
+    let timeline = run["ingester"]["timeline"].as_array().unwrap();
+    assert!(!timeline.is_empty(), "{run}");
+    for event in timeline {
+        let t = event["t_s"].as_f64().unwrap();
+        assert!(
+            !(away + 0.2..back - 0.2).contains(&t),
+            "nothing can arrive while the ingester is stopped: {event}"
+        );
+    }
+    if actions[1]["during_run"] == true {
+        assert!(
+            timeline
+                .iter()
+                .any(|e| e["t_s"].as_f64().unwrap() > back && e["status"] == "200"),
+            "the agent uploaded again after the outage: {timeline:?}"
+        );
+        assert!(
+            finished
+                .stdout
+                .contains("resumed uploading after the outage in 1 of 1"),
+            "{}",
+            finished.stdout
+        );
+    }
+    assert!(Path::new("scripts/outage.rhai").exists());
+}
