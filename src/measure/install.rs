@@ -19,6 +19,7 @@ pub const MOUNT_POINT: &str = "/.pyrobench";
 pub const INSTALL_SUBCOMMAND: &str = "__install-init";
 const FILE_NAME: &str = "pyrobench";
 const VOLUME_PREFIX: &str = "pyrobench-init-";
+const READY_SUFFIX: &str = "-ready";
 
 /// Path of the init inside a benchmark container.
 pub fn init_path() -> String {
@@ -28,7 +29,8 @@ pub fn init_path() -> String {
 /// Copies the running executable into `dir`. The rename makes it appear whole or not at all.
 pub fn install_self_into(dir: &Path) -> Result<()> {
     let exe = std::env::current_exe().context("cannot locate the running executable")?;
-    let partial = dir.join(format!("{FILE_NAME}.partial"));
+    // Unique, because two installers may fill the same volume at once.
+    let partial = dir.join(format!("{FILE_NAME}.partial.{:016x}", fastrand::u64(..)));
     std::fs::copy(&exe, &partial).with_context(|| format!("cannot write {}", partial.display()))?;
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o755))?;
@@ -41,21 +43,21 @@ impl DockerHost {
     pub async fn ensure_init_volume(&self) -> Result<String> {
         let binary = self_binary()?;
         let volume = format!("{VOLUME_PREFIX}{}", binary.hash);
-        if self.volume_exists(&volume).await? {
+        // The marker volume is created only once the binary is complete in the data
+        // volume, so that a pyrobench starting at the same moment never mounts a half
+        // filled one. Two that both miss the marker both fill it: the copy is idempotent.
+        let ready = format!("{volume}{READY_SUFFIX}");
+        if self.volume_exists(&ready).await? {
             return Ok(volume);
         }
         let image = self.ensure_ingester_image().await?;
         self.create_cache_volume(&volume).await?;
-        let filled = self.fill_init_volume(&image, &volume).await;
-        if filled.is_err() {
-            let _ = self.remove_volume(&volume).await;
-        }
-        filled?;
+        self.fill_init_volume(&image, &volume).await?;
+        self.create_cache_volume(&ready).await?;
         self.remove_stale_init_volumes(&volume).await;
         Ok(volume)
     }
 
-    /// Volumes of earlier builds would pile up otherwise; Docker refuses to remove one in use.
     async fn remove_stale_init_volumes(&self, current: &str) {
         let filters = std::collections::HashMap::from([("name", vec![VOLUME_PREFIX])]);
         let options = ListVolumesOptionsBuilder::default()
@@ -65,7 +67,7 @@ impl DockerHost {
             return;
         };
         for volume in listed.volumes.unwrap_or_default() {
-            if volume.name.starts_with(VOLUME_PREFIX) && volume.name != current {
+            if volume.name.starts_with(VOLUME_PREFIX) && !volume.name.starts_with(current) {
                 let _ = self.remove_volume(&volume.name).await;
             }
         }
