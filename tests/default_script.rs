@@ -178,7 +178,7 @@ fn docker_image_created_prefix(prefix: &str) -> Vec<String> {
 }
 
 #[test]
-fn calibration_detects_a_known_twenty_percent_with_five_runs() {
+fn calibration_detects_a_known_twenty_percent_with_six_runs() {
     ensure_base_images();
     let _alone = exclusive();
     let (finished, json) = run_script(
@@ -190,7 +190,7 @@ fn calibration_detects_a_known_twenty_percent_with_five_runs() {
         let result = compare(image, [
             #{ name: "baseline", env: env },
             #{ name: "plus 20", profiling: true, env: env },
-        ], #{ runs: 5, warmup: 1 });
+        ], #{ runs: 6, warmup: 1 });
         show(result);
         save(result);
         "#,
