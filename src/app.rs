@@ -50,18 +50,21 @@ fn settings(args: &RunArgs) -> Result<Settings> {
         );
     }
     let mut params: BTreeMap<String, String> = args.params.iter().cloned().collect();
-    // Scripts read these with param("runs", ...) too.
-    params.entry("runs".into()).or_insert(args.runs.to_string());
-    params
-        .entry("warmup".into())
-        .or_insert(args.warmup.to_string());
+    // Scripts read these with param("runs", ...) too; only when given, so that a script's
+    // own default (param("runs", 2)) holds otherwise.
+    for (key, value) in [("runs", args.runs), ("warmup", args.warmup)] {
+        if let Some(value) = value {
+            params.entry(key.into()).or_insert(value.to_string());
+        }
+    }
+    let defaults = RunOptions::default();
     Ok(Settings {
         script,
         benchmarks: args.benchmarks.clone(),
         params,
         defaults: RunOptions {
-            runs: args.runs,
-            warmup: args.warmup,
+            runs: args.runs.unwrap_or(defaults.runs),
+            warmup: args.warmup.unwrap_or(defaults.warmup),
             timeout: Duration::from_secs_f64(args.timeout),
             ..RunOptions::default()
         },

@@ -27,12 +27,12 @@ pub struct RunArgs {
     pub script: Option<PathBuf>,
     /// Benchmark folders, each with a Dockerfile; the script sees them as BENCHMARKS
     pub benchmarks: Vec<PathBuf>,
-    /// Measured runs per scenario, where the script does not say
-    #[arg(long, default_value_t = 10)]
-    pub runs: usize,
-    /// Warm-up runs per scenario, not measured, where the script does not say
-    #[arg(long, default_value_t = 1)]
-    pub warmup: usize,
+    /// Measured runs per scenario (default 10, or the script's own default)
+    #[arg(long)]
+    pub runs: Option<usize>,
+    /// Warm-up runs per scenario, not measured (default 1, or the script's own default)
+    #[arg(long)]
+    pub warmup: Option<usize>,
     /// Time limit of each run, in seconds; a run past it is killed and reported as timed out
     #[arg(long, default_value_t = 300.0)]
     pub timeout: f64,
@@ -200,7 +200,7 @@ mod tests {
         .unwrap();
         assert!(cli.command.is_none());
         assert_eq!(cli.run.benchmarks, [PathBuf::from("benchmarks/fibonacci")]);
-        assert_eq!(cli.run.runs, 3);
+        assert_eq!(cli.run.runs, Some(3));
         assert_eq!(cli.run.params, [("delay".to_string(), "5".to_string())]);
     }
 
