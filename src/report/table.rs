@@ -7,21 +7,9 @@ use super::cells;
 use crate::bench::result::BenchmarkResult;
 
 pub fn render(result: &BenchmarkResult) -> String {
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_header(cells::HEADERS.to_vec());
-    for row in cells::rows(result) {
-        table.add_row(row.into_iter().enumerate().map(|(column, text)| {
-            let cell = Cell::new(text);
-            if column == 0 {
-                cell
-            } else {
-                cell.set_alignment(CellAlignment::Right)
-            }
-        }));
-    }
-    let mut text = format!("{}\n{table}", cells::title(result));
+    let headers = cells::HEADERS.map(String::from);
+    let rows: Vec<Vec<String>> = cells::rows(result).into_iter().map(Vec::from).collect();
+    let mut text = format!("{}\n{}", cells::title(result), render_rows(&headers, &rows));
     for warning in &result.warnings {
         text.push_str(&format!("\nwarning: {warning}"));
     }
