@@ -41,7 +41,7 @@ base_cmd="docker run --rm -e CALIBRATION_WORK=$work -e CALIBRATION_OVERHEAD_PCT=
 prof_cmd="docker run --rm -e CALIBRATION_WORK=$work -e CALIBRATION_OVERHEAD_PCT=$pct -e PYROSCOPE_AGENT_BENCHMARK_ENABLE_PROFILING=1 $image"
 
 printf 'workload: calibration, CALIBRATION_WORK=%s, known overhead +%s%% (main thread), %s runs per side\n\n' "$work" "$pct" "$runs"
-printf '%-4s | %-44s | %-44s | %-22s | %s\n' rep "pyrobench wall overhead [95% CI] (half-width)" "pyrobench CPU overhead [95% CI] (half-width)" "hyperfine wall ± S" "half-width / S"
+printf '%-4s | %-44s | %-44s | %-44s | %-22s | %s\n' rep "pyrobench wall overhead [95% CI] (half-width)" "pyrobench CPU overhead [95% CI] (half-width)" "pyrobench CPU, paired by round" "hyperfine wall ± S" "half-width / S"
 for rep in $(seq "$repeats"); do
     "$bin" "$tmp/compare.rhai" --set runs="$runs" --json "$tmp/pyro.json" >/dev/null 2>&1
     hyperfine --style none --runs "$runs" --warmup 1 --export-json "$tmp/hf.json" \
@@ -53,12 +53,14 @@ for rep in $(seq "$repeats"); do
         | ($ratio * ((($a.stddev / $a.mean) | . * .) + (($b.stddev / $b.mean) | . * .) | sqrt) * 100) as $s
         | (($o.wall_ci_pct[1] - $o.wall_ci_pct[0]) / 2) as $wh
         | (($o.cpu_ci_pct[1] - $o.cpu_ci_pct[0]) / 2) as $ch
+        | (($o.cpu_paired_ci_pct[1] - $o.cpu_paired_ci_pct[0]) / 2) as $ph
         | [$rep,
            "\($o.wall_pct | . * 10 | round / 10)% [\($o.wall_ci_pct[0] | . * 10 | round / 10), \($o.wall_ci_pct[1] | . * 10 | round / 10)] (±\($wh | . * 100 | round / 100))",
            "\($o.cpu_pct | . * 10 | round / 10)% [\($o.cpu_ci_pct[0] | . * 10 | round / 10), \($o.cpu_ci_pct[1] | . * 10 | round / 10)] (±\($ch | . * 100 | round / 100))",
+           "\($o.cpu_paired_pct | . * 10 | round / 10)% [\($o.cpu_paired_ci_pct[0] | . * 10 | round / 10), \($o.cpu_paired_ci_pct[1] | . * 10 | round / 10)] (±\($ph | . * 100 | round / 100))",
            "\(($ratio - 1) * 100 | . * 10 | round / 10)% ± \($s | . * 100 | round / 100)",
-           "wall \($wh / $s | . * 100 | round / 100), CPU \($ch / $s | . * 100 | round / 100)"]
-        | "\(.[0])    | \(.[1] | . + " " * (44 - length)) | \(.[2] | . + " " * (44 - length)) | \(.[3] | . + " " * (22 - length)) | \(.[4])"
+           "wall \($wh / $s | . * 100 | round / 100), CPU \($ch / $s | . * 100 | round / 100), paired CPU \($ph / $s | . * 100 | round / 100)"]
+        | "\(.[0])    | \(.[1] | . + " " * (44 - length)) | \(.[2] | . + " " * (44 - length)) | \(.[3] | . + " " * (44 - length)) | \(.[4] | . + " " * (22 - length)) | \(.[5])"
     ' "$tmp/pyro.json"
 done
 echo

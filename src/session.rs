@@ -541,7 +541,9 @@ impl Session {
             ));
             let failure = outcome.record.failure.clone();
             if !slot.warmup {
-                result.scenarios[slot.scenario].runs.push(outcome.record);
+                let mut record = outcome.record;
+                record.round = Some(slot.round + 1);
+                result.scenarios[slot.scenario].runs.push(record);
             }
             if let Some(failure) = failure
                 && !options.keep_going

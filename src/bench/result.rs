@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::measure::record::RunRecord;
 use crate::stats::mann_whitney::{ratio_ci, u_test};
+use crate::stats::signed_rank::{PairedRatio, paired_ratio};
 use crate::stats::{CONFIDENCE, Spread, change_pct, median, spread};
 
 /// Medians of a scenario's successful runs.
@@ -52,6 +53,25 @@ pub struct Overhead {
     pub cpu_p: Option<f64>,
     #[serde(default)]
     pub rss_p: Option<f64>,
+    /// Rounds in which both this scenario and the baseline ran successfully.
+    #[serde(default)]
+    pub paired_rounds: usize,
+    /// The paired comparison: each run against the baseline run of its own round
+    /// (Hodges-Lehmann estimate of the ratio, its 95% interval from the Wilcoxon
+    /// signed-rank distribution, and the signed-rank p-value). Drift of the machine
+    /// between rounds cancels out of it.
+    #[serde(default)]
+    pub wall_paired_pct: Option<f64>,
+    #[serde(default)]
+    pub wall_paired_ci_pct: Option<[f64; 2]>,
+    #[serde(default)]
+    pub wall_paired_p: Option<f64>,
+    #[serde(default)]
+    pub cpu_paired_pct: Option<f64>,
+    #[serde(default)]
+    pub cpu_paired_ci_pct: Option<[f64; 2]>,
+    #[serde(default)]
+    pub cpu_paired_p: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -110,6 +130,27 @@ fn compare_figure(
     let ci =
         ratio_ci(&x, &y, CONFIDENCE).map(|(low, high)| [(low - 1.0) * 100.0, (high - 1.0) * 100.0]);
     (p, ci)
+}
+
+/// Each successful run of `other` against the successful baseline run of the same round.
+fn paired_figure(
+    base: &[&RunRecord],
+    other: &[&RunRecord],
+    figure: fn(&RunRecord) -> Option<f64>,
+) -> Option<PairedRatio> {
+    let base_by_round: std::collections::HashMap<usize, f64> = base
+        .iter()
+        .filter_map(|run| Some((run.round?, figure(run)?)))
+        .collect();
+    let pairs: Vec<(f64, f64)> = other
+        .iter()
+        .filter_map(|run| Some((*base_by_round.get(&run.round?)?, figure(run)?)))
+        .collect();
+    paired_ratio(&pairs, CONFIDENCE)
+}
+
+fn to_pct(ratio: f64) -> f64 {
+    (ratio - 1.0) * 100.0
 }
 
 impl ScenarioResult {
@@ -263,6 +304,8 @@ impl BenchmarkResult {
             let (wall_p, wall_ci_pct) = compare_figure(&base_runs, &runs, wall);
             let (cpu_p, cpu_ci_pct) = compare_figure(&base_runs, &runs, RunRecord::cpu_s);
             let (rss_p, rss_ci_pct) = compare_figure(&base_runs, &runs, rss);
+            let paired_wall = paired_figure(&base_runs, &runs, wall);
+            let paired_cpu = paired_figure(&base_runs, &runs, RunRecord::cpu_s);
             scenario.overhead = Some(Overhead {
                 baseline: base.name.clone(),
                 wall_pct: pct(|s| s.wall_s),
@@ -274,6 +317,17 @@ impl BenchmarkResult {
                 wall_p,
                 cpu_p,
                 rss_p,
+                paired_rounds: paired_cpu.map_or(0, |p| p.pairs),
+                wall_paired_pct: paired_wall.map(|p| to_pct(p.ratio)),
+                wall_paired_ci_pct: paired_wall
+                    .and_then(|p| p.ci)
+                    .map(|(low, high)| [to_pct(low), to_pct(high)]),
+                wall_paired_p: paired_wall.and_then(|p| p.p),
+                cpu_paired_pct: paired_cpu.map(|p| to_pct(p.ratio)),
+                cpu_paired_ci_pct: paired_cpu
+                    .and_then(|p| p.ci)
+                    .map(|(low, high)| [to_pct(low), to_pct(high)]),
+                cpu_paired_p: paired_cpu.and_then(|p| p.p),
             });
         }
     }
@@ -365,6 +419,49 @@ mod tests {
         let wall = result.scenarios[0].summary.wall.unwrap();
         assert_eq!(wall.median_ci, Some([2.01, 2.08]));
         assert!(result.warnings.is_empty(), "{:?}", result.warnings);
+    }
+
+    #[test]
+    fn paired_overhead_matches_runs_by_round() {
+        // The machine slows from round to round; within each round the profiled run costs
+        // 10% more CPU. Round 3 of the profiled scenario failed, round 5 has no baseline.
+        let with_round = |mut run: RunRecord, round: usize| {
+            run.round = Some(round);
+            run
+        };
+        let base: Vec<RunRecord> = (1..=4)
+            .map(|r| with_round(run(1.0, r as f64), r))
+            .collect();
+        let mut profiled: Vec<RunRecord> = (1..=5)
+            .map(|r| with_round(run(1.0, r as f64 * 1.1), r))
+            .collect();
+        profiled[2].exit_code = Some(1);
+        let mut result = BenchmarkResult {
+            scenarios: vec![
+                scenario("baseline", false, base),
+                scenario("profiled", true, profiled),
+            ],
+            ..Default::default()
+        };
+        result.finalize(None);
+        let overhead = result.scenarios[1].overhead.clone().unwrap();
+        assert_eq!(overhead.paired_rounds, 3, "rounds 1, 2 and 4 pair");
+        assert!((overhead.cpu_paired_pct.unwrap() - 10.0).abs() < 1e-9);
+        assert!(overhead.wall_paired_pct.unwrap().abs() < 1e-9);
+        // Three pairs all up: 2 of 8 sign patterns are as extreme; no interval below 6 pairs.
+        assert_eq!(overhead.cpu_paired_p, Some(0.25));
+        assert_eq!(overhead.cpu_paired_ci_pct, None);
+        // Without rounds (runs not made in interleaved rounds) nothing is paired.
+        let mut unpaired = result.clone();
+        for scenario in &mut unpaired.scenarios {
+            for run in &mut scenario.runs {
+                run.round = None;
+            }
+        }
+        unpaired.finalize(None);
+        let overhead = unpaired.scenarios[1].overhead.clone().unwrap();
+        assert_eq!(overhead.paired_rounds, 0);
+        assert_eq!(overhead.cpu_paired_pct, None);
     }
 
     #[test]

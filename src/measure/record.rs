@@ -80,6 +80,10 @@ pub struct RunRecord {
     /// What the script did while the run was in progress.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<ActionEvent>,
+    /// The interleaved round the run belongs to (from 1), which pairs it with the
+    /// baseline run of the same round.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round: Option<usize>,
 }
 
 /// A scheduled action, as it happened.

@@ -47,6 +47,31 @@ pub fn rows(result: &BenchmarkResult) -> Vec<[String; 9]> {
         .collect()
 }
 
+/// The paired comparison of each profiled scenario, one line each: every run against the
+/// baseline run of its own round, which cancels drift between rounds. Empty when no
+/// scenario has two or more rounds to pair.
+pub fn paired_lines(result: &BenchmarkResult) -> Vec<String> {
+    result
+        .scenarios
+        .iter()
+        .filter_map(|scenario| {
+            let o = scenario.overhead.as_ref()?;
+            (o.paired_rounds >= 2).then(|| {
+                format!(
+                    "{}: wall {}, CPU {} ({} rounds)",
+                    scenario.name,
+                    format::delta(o.wall_paired_pct, o.wall_paired_ci_pct, o.wall_paired_p),
+                    format::delta(o.cpu_paired_pct, o.cpu_paired_ci_pct, o.cpu_paired_p),
+                    o.paired_rounds
+                )
+            })
+        })
+        .collect()
+}
+
+/// What the paired lines are, said once above them.
+pub const PAIRED_INTRO: &str = "paired by round (Wilcoxon signed-rank, Hodges-Lehmann)";
+
 /// The line above a table: name, image, and whether it stopped part-way.
 pub fn title(result: &BenchmarkResult) -> String {
     let status = if result.complete {

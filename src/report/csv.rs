@@ -79,6 +79,17 @@ fn header() -> Vec<String> {
             columns.push(format!("{figure}_{column}"));
         }
     }
+    columns.push("paired_rounds".into());
+    for figure in ["wall", "cpu"] {
+        for column in [
+            "paired_overhead_pct",
+            "paired_ci_low_pct",
+            "paired_ci_high_pct",
+            "paired_p",
+        ] {
+            columns.push(format!("{figure}_{column}"));
+        }
+    }
     columns
 }
 
@@ -107,22 +118,38 @@ fn cells(result: &BenchmarkResult, scenario: &ScenarioResult) -> Vec<String> {
         );
     }
     let o = scenario.overhead.clone().unwrap_or_default();
+    let overhead = |columns: OverheadColumns| {
+        [
+            columns.pct,
+            columns.ci_low_pct,
+            columns.ci_high_pct,
+            columns.p,
+        ]
+        .map(text)
+    };
     cells.push(o.baseline.clone());
     for columns in [
         OverheadColumns::new(o.wall_pct, o.wall_ci_pct, o.wall_p),
         OverheadColumns::new(o.cpu_pct, o.cpu_ci_pct, o.cpu_p),
         OverheadColumns::new(o.rss_pct, o.rss_ci_pct, o.rss_p),
     ] {
-        cells.extend(
-            [
-                columns.pct,
-                columns.ci_low_pct,
-                columns.ci_high_pct,
-                columns.p,
-            ]
-            .map(text),
-        );
+        cells.extend(overhead(columns));
     }
+    cells.push(if scenario.overhead.is_some() {
+        o.paired_rounds.to_string()
+    } else {
+        String::new()
+    });
+    cells.extend(overhead(OverheadColumns::new(
+        o.wall_paired_pct,
+        o.wall_paired_ci_pct,
+        o.wall_paired_p,
+    )));
+    cells.extend(overhead(OverheadColumns::new(
+        o.cpu_paired_pct,
+        o.cpu_paired_ci_pct,
+        o.cpu_paired_p,
+    )));
     cells
 }
 

@@ -68,6 +68,13 @@ pub fn render(settings: &Settings, results: &[BenchmarkResult], breaches: &[Chec
         for row in cells::rows(result) {
             out.push_str(&table_row(&row));
         }
+        let paired = cells::paired_lines(result);
+        if !paired.is_empty() {
+            let _ = writeln!(out, "\nOverhead {}:\n", cells::PAIRED_INTRO);
+            for line in paired {
+                let _ = writeln!(out, "- {}", escape(&line));
+            }
+        }
         let _ = writeln!(out, "\nSpread of the successful runs:\n");
         out.push_str(&table_row(
             &[

@@ -10,6 +10,13 @@ pub fn render(result: &BenchmarkResult) -> String {
     let headers = cells::HEADERS.map(String::from);
     let rows: Vec<Vec<String>> = cells::rows(result).into_iter().map(Vec::from).collect();
     let mut text = format!("{}\n{}", cells::title(result), render_rows(&headers, &rows));
+    let paired = cells::paired_lines(result);
+    if !paired.is_empty() {
+        text.push_str(&format!("\n{}:", cells::PAIRED_INTRO));
+        for line in paired {
+            text.push_str(&format!("\n  {line}"));
+        }
+    }
     for warning in &result.warnings {
         text.push_str(&format!("\nwarning: {warning}"));
     }

@@ -2,6 +2,7 @@
 
 pub mod mann_whitney;
 pub mod order;
+pub mod signed_rank;
 
 /// Median of the finite values; `None` when there are none.
 pub fn median(values: &[f64]) -> Option<f64> {

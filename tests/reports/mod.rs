@@ -44,6 +44,20 @@ pub fn check_table(stdout: &str, json: &Value) {
             let pct = scenario["overhead"]["wall_pct"].as_f64().unwrap();
             assert!(row.contains(&format!("{pct:+.1}%")), "{row}");
         }
+        // The comparison paired by round, under the table: each run against its round's
+        // baseline run.
+        let rounds = scenario["overhead"]["paired_rounds"].as_u64().expect("paired_rounds");
+        let successes = ok_runs(scenario).len() as u64;
+        assert!(rounds <= successes, "{rounds} pairs from {successes} runs");
+        if rounds >= 2 {
+            let line = stdout
+                .lines()
+                .find(|line| line.trim_start().starts_with(&format!("{name}: wall ")))
+                .unwrap_or_else(|| panic!("no paired line for {name}:\n{stdout}"));
+            let p = scenario["overhead"]["cpu_paired_p"].as_f64().expect("cpu_paired_p");
+            assert!(line.contains(&format!("(p={p:.3})")), "{line}");
+            assert!(line.ends_with(&format!("({rounds} rounds)")), "{line}");
+        }
     }
 }
 
@@ -95,9 +109,14 @@ pub fn check_csv(path: &Path, json: &Value) {
             let value: f64 = row[column(name)].parse().unwrap();
             assert!(value >= 0.0, "{name} = {value}");
         }
-        match scenario["overhead"]["cpu_p"].as_f64() {
-            Some(p) => assert_eq!(row[column("cpu_p")].parse::<f64>().unwrap(), p),
-            None => assert_eq!(&row[column("cpu_p")], ""),
+        for (csv_name, json_name) in [("cpu_p", "cpu_p"), ("cpu_paired_p", "cpu_paired_p")] {
+            match scenario["overhead"][json_name].as_f64() {
+                Some(p) => assert_eq!(row[column(csv_name)].parse::<f64>().unwrap(), p),
+                None => assert_eq!(&row[column(csv_name)], ""),
+            }
+        }
+        if let Some(rounds) = scenario["overhead"]["paired_rounds"].as_u64() {
+            assert_eq!(row[column("paired_rounds")], rounds.to_string());
         }
     }
 }
