@@ -423,17 +423,16 @@ mod tests {
 
     #[test]
     fn paired_overhead_matches_runs_by_round() {
-        // The machine slows from round to round; within each round the profiled run costs
-        // 10% more CPU. Round 3 of the profiled scenario failed, round 5 has no baseline.
+        // The machine slows from round to round; within round r the profiled run costs
+        // 6 + 2r percent more CPU. Round 3 of the profiled scenario failed, round 5 has no
+        // baseline.
         let with_round = |mut run: RunRecord, round: usize| {
             run.round = Some(round);
             run
         };
-        let base: Vec<RunRecord> = (1..=4)
-            .map(|r| with_round(run(1.0, r as f64), r))
-            .collect();
+        let base: Vec<RunRecord> = (1..=4).map(|r| with_round(run(1.0, r as f64), r)).collect();
         let mut profiled: Vec<RunRecord> = (1..=5)
-            .map(|r| with_round(run(1.0, r as f64 * 1.1), r))
+            .map(|r| with_round(run(1.0, r as f64 * (1.06 + 0.02 * r as f64)), r))
             .collect();
         profiled[2].exit_code = Some(1);
         let mut result = BenchmarkResult {
@@ -446,7 +445,10 @@ mod tests {
         result.finalize(None);
         let overhead = result.scenarios[1].overhead.clone().unwrap();
         assert_eq!(overhead.paired_rounds, 3, "rounds 1, 2 and 4 pair");
-        assert!((overhead.cpu_paired_pct.unwrap() - 10.0).abs() < 1e-9);
+        // Hodges-Lehmann over +8%, +10% and +14%: the median of the six Walsh averages of
+        // the logs, exp((ln 1.10 + (ln 1.08 + ln 1.14) / 2) / 2) - 1 = +10.48%.
+        let expected = (((1.10f64).ln() + ((1.08f64).ln() + (1.14f64).ln()) / 2.0) / 2.0).exp();
+        assert!((overhead.cpu_paired_pct.unwrap() - (expected - 1.0) * 100.0).abs() < 1e-9);
         assert!(overhead.wall_paired_pct.unwrap().abs() < 1e-9);
         // Three pairs all up: 2 of 8 sign patterns are as extreme; no interval below 6 pairs.
         assert_eq!(overhead.cpu_paired_p, Some(0.25));

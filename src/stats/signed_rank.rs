@@ -33,8 +33,7 @@ fn abs_ranks(values: &[f64]) -> (Vec<f64>, f64) {
     let mut start = 0;
     while start < order.len() {
         let mut end = start;
-        while end + 1 < order.len() && values[order[end + 1]].abs() == values[order[start]].abs()
-        {
+        while end + 1 < order.len() && values[order[end + 1]].abs() == values[order[start]].abs() {
             end += 1;
         }
         for index in &order[start..=end] {
@@ -236,7 +235,10 @@ mod tests {
             .collect();
         let paired = paired_ratio(&pairs, 0.95).unwrap();
         let (low, high) = paired.ci.unwrap();
-        assert!(low < 1.05 && 1.05 < high && high - low < 0.01, "[{low}, {high}]");
+        assert!(
+            low < 1.05 && 1.05 < high && high - low < 0.01,
+            "[{low}, {high}]"
+        );
         assert!((paired.ratio - 1.05).abs() < 0.002, "{}", paired.ratio);
         assert!(close(paired.p.unwrap(), 2.0 / 1024.0));
         assert_eq!(paired.pairs, 10);

@@ -46,7 +46,9 @@ pub fn check_table(stdout: &str, json: &Value) {
         }
         // The comparison paired by round, under the table: each run against its round's
         // baseline run.
-        let rounds = scenario["overhead"]["paired_rounds"].as_u64().expect("paired_rounds");
+        let rounds = scenario["overhead"]["paired_rounds"]
+            .as_u64()
+            .expect("paired_rounds");
         let successes = ok_runs(scenario).len() as u64;
         assert!(rounds <= successes, "{rounds} pairs from {successes} runs");
         if rounds >= 2 {
@@ -54,7 +56,9 @@ pub fn check_table(stdout: &str, json: &Value) {
                 .lines()
                 .find(|line| line.trim_start().starts_with(&format!("{name}: wall ")))
                 .unwrap_or_else(|| panic!("no paired line for {name}:\n{stdout}"));
-            let p = scenario["overhead"]["cpu_paired_p"].as_f64().expect("cpu_paired_p");
+            let p = scenario["overhead"]["cpu_paired_p"]
+                .as_f64()
+                .expect("cpu_paired_p");
             assert!(line.contains(&format!("(p={p:.3})")), "{line}");
             assert!(line.ends_with(&format!("({rounds} rounds)")), "{line}");
         }
