@@ -3,15 +3,24 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::*;
 
 fn fibonacci_with(script: &str, name: &str, sets: &[&str]) -> (Finished, serde_json::Value) {
+    run_script(script, name, &["benchmarks/fibonacci"], sets)
+}
+
+fn run_script(
+    script: &str,
+    name: &str,
+    benchmarks: &[&str],
+    sets: &[&str],
+) -> (Finished, serde_json::Value) {
     ensure_base_images();
     let dir = scratch(name);
     let json = dir.join("out.json");
-    let mut command = Pyrobench::new().args([script, "benchmarks/fibonacci"]);
+    let mut command = Pyrobench::new()
+        .arg(script)
+        .args(benchmarks.iter().copied());
     for set in sets {
         command = command.args(["--set", set]);
     }
@@ -158,9 +167,11 @@ fn fault_matrix_covers_every_condition_and_flags_what_failed() {
 #[test]
 fn outage_stops_the_ingester_mid_run_and_shows_the_recovery() {
     let _alone = exclusive();
-    let (finished, json) = fibonacci_with(
+    // calibration has no agent: its ingester sees no request, and the script must cope.
+    let (finished, json) = run_script(
         "scripts/outage.rhai",
         "outage",
+        &["benchmarks/fibonacci", "benchmarks/calibration"],
         &[
             "runs=1",
             "warmup=0",
@@ -201,5 +212,22 @@ fn outage_stops_the_ingester_mid_run_and_shows_the_recovery() {
             finished.stdout
         );
     }
-    assert!(Path::new("scripts/outage.rhai").exists());
+    let calibration = &json["benchmarks"][1];
+    assert_eq!(calibration["name"], "calibration");
+    assert_eq!(
+        calibration["scenarios"][2]["runs"][0]["ingester"]["requests"],
+        0
+    );
+    assert!(
+        finished.stdout.contains("no uploads at all"),
+        "{}",
+        finished.stdout
+    );
+    assert!(
+        finished
+            .stdout
+            .contains("calibration: the agent resumed uploading after the outage in 0 of 0 runs"),
+        "{}",
+        finished.stdout
+    );
 }

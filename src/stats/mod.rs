@@ -60,9 +60,17 @@ pub fn spread(values: &[f64]) -> Option<Spread> {
 /// Modified z-score above which a value counts as an outlier (Iglewicz and Hoaglin).
 pub const OUTLIER_Z: f64 = 3.5;
 
+/// Fewest values for outlier detection: the MAD of three or four values is so unstable
+/// that any run slightly apart from two close ones would be flagged.
+pub const MIN_VALUES_FOR_OUTLIERS: usize = 5;
+
 /// Indexes of outliers by the modified z-score, 0.6745 (x - median) / MAD. With a MAD of
-/// zero (most values equal), nothing is called an outlier.
+/// zero (most values equal), or fewer than `MIN_VALUES_FOR_OUTLIERS` values, nothing is
+/// called an outlier.
 pub fn outliers(values: &[f64]) -> Vec<usize> {
+    if values.len() < MIN_VALUES_FOR_OUTLIERS {
+        return Vec::new();
+    }
     let Some(center) = median(values) else {
         return Vec::new();
     };
@@ -111,10 +119,13 @@ mod tests {
         let values = [10.0, 10.1, 9.9, 10.2, 9.8, 10.0, 14.0];
         assert_eq!(outliers(&values), [6]);
         assert!(
-            outliers(&[1.0, 1.0, 1.0, 5.0]).is_empty(),
+            outliers(&[1.0, 1.0, 1.0, 1.0, 5.0]).is_empty(),
             "MAD 0 flags nothing"
         );
-        assert!(outliers(&[1.0, 1.1, 0.9, 1.05]).is_empty());
+        assert!(outliers(&[1.0, 1.1, 0.9, 1.05, 0.95]).is_empty());
+        // Three runs, two close together: the third would score 67 from a MAD of 0.01.
+        assert!(outliers(&[2.00, 2.01, 2.70]).is_empty());
+        assert_eq!(outliers(&[2.00, 2.01, 2.02, 1.99, 2.70]), [4]);
     }
 
     #[test]
