@@ -2,6 +2,8 @@
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
+use super::rank::{lower_tail_count, ranks};
+
 /// The test's outcome for samples `x` and `y`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct UTest {
@@ -15,28 +17,6 @@ pub struct UTest {
 
 /// Largest total size for which the exact distribution is tabulated.
 const EXACT_LIMIT: usize = 50;
-
-fn ranks(values: &[f64]) -> (Vec<f64>, f64) {
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|a, b| values[*a].total_cmp(&values[*b]));
-    let mut ranks = vec![0.0; values.len()];
-    let mut tie_term = 0.0;
-    let mut start = 0;
-    while start < order.len() {
-        let mut end = start;
-        while end + 1 < order.len() && values[order[end + 1]] == values[order[start]] {
-            end += 1;
-        }
-        let average = (start + end) as f64 / 2.0 + 1.0;
-        for index in &order[start..=end] {
-            ranks[*index] = average;
-        }
-        let t = (end - start + 1) as f64;
-        tie_term += t * t * t - t;
-        start = end + 1;
-    }
-    (ranks, tie_term)
-}
 
 /// Counts of each U value over all arrangements of `n1` and `n2` items (no ties).
 fn exact_counts(n1: usize, n2: usize) -> Vec<f64> {
@@ -109,18 +89,7 @@ fn critical_count(n1: usize, n2: usize, confidence: f64) -> usize {
     let alpha = 1.0 - confidence;
     let product = n1 * n2;
     if n1 + n2 <= EXACT_LIMIT {
-        let counts = exact_counts(n1, n2);
-        let total: f64 = counts.iter().sum();
-        let mut below = 0.0;
-        let mut k = 0;
-        // Largest k with P(U <= k - 1) <= alpha / 2.
-        for count in &counts {
-            if (below + count) / total > alpha / 2.0 {
-                break;
-            }
-            below += count;
-            k += 1;
-        }
+        let k = lower_tail_count(&exact_counts(n1, n2), alpha);
         return k.min(product / 2);
     }
     let normal = Normal::standard();

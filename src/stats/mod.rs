@@ -2,6 +2,7 @@
 
 pub mod mann_whitney;
 pub mod order;
+pub mod rank;
 pub mod signed_rank;
 
 /// Median of the finite values; `None` when there are none.

@@ -7,6 +7,8 @@
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
+use super::rank::{lower_tail_count, ranks};
+
 /// Largest number of pairs for which the exact distribution is tabulated.
 const EXACT_LIMIT: usize = 50;
 
@@ -23,29 +25,6 @@ fn exact_counts(n: usize) -> Vec<f64> {
     counts
 }
 
-/// Ranks of the absolute values, ties sharing their average rank, and the tie term
-/// sum(t^3 - t) of the normal approximation.
-fn abs_ranks(values: &[f64]) -> (Vec<f64>, f64) {
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|a, b| values[*a].abs().total_cmp(&values[*b].abs()));
-    let mut ranks = vec![0.0; values.len()];
-    let mut tie_term = 0.0;
-    let mut start = 0;
-    while start < order.len() {
-        let mut end = start;
-        while end + 1 < order.len() && values[order[end + 1]].abs() == values[order[start]].abs() {
-            end += 1;
-        }
-        for index in &order[start..=end] {
-            ranks[*index] = (start + end) as f64 / 2.0 + 1.0;
-        }
-        let t = (end - start + 1) as f64;
-        tie_term += t * t * t - t;
-        start = end + 1;
-    }
-    (ranks, tie_term)
-}
-
 /// Two-sided p-value of the signed-rank test that the differences are centred on zero,
 /// as scipy.stats.wilcoxon computes it by default: zero differences dropped, exact when
 /// there are no ties and at most 50 pairs, else the normal approximation with the tie
@@ -60,7 +39,8 @@ pub fn signed_rank_p(differences: &[f64]) -> Option<f64> {
     if n == 0 {
         return None;
     }
-    let (ranks, tie_term) = abs_ranks(&nonzero);
+    let magnitudes: Vec<f64> = nonzero.iter().map(|d| d.abs()).collect();
+    let (ranks, tie_term) = ranks(&magnitudes);
     let t_plus: f64 = nonzero
         .iter()
         .zip(&ranks)
@@ -90,17 +70,7 @@ fn critical_count(n: usize, confidence: f64) -> usize {
     let alpha = 1.0 - confidence;
     let pairs = n * (n + 1) / 2;
     if n <= EXACT_LIMIT {
-        let counts = exact_counts(n);
-        let all: f64 = counts.iter().sum();
-        let mut below = 0.0;
-        let mut k = 0;
-        for count in &counts {
-            if (below + count) / all > alpha / 2.0 {
-                break;
-            }
-            below += count;
-            k += 1;
-        }
+        let k = lower_tail_count(&exact_counts(n), alpha);
         return k.min(pairs / 2);
     }
     let nf = n as f64;
