@@ -6,10 +6,11 @@ mod common;
 use common::*;
 
 fn fibonacci_with(script: &str, name: &str, sets: &[&str]) -> (Finished, serde_json::Value) {
-    run_script(script, name, &["benchmarks/fibonacci"], sets)
+    shipped_script_on(script, name, &["benchmarks/fibonacci"], sets)
 }
 
-fn run_script(
+/// A script from the repository on these benchmark folders, with `--set` values.
+fn shipped_script_on(
     script: &str,
     name: &str,
     benchmarks: &[&str],
@@ -168,7 +169,7 @@ fn fault_matrix_covers_every_condition_and_flags_what_failed() {
 fn outage_stops_the_ingester_mid_run_and_shows_the_recovery() {
     let _alone = exclusive();
     // calibration has no agent: its ingester sees no request, and the script must cope.
-    let (finished, json) = run_script(
+    let (finished, json) = shipped_script_on(
         "scripts/outage.rhai",
         "outage",
         &["benchmarks/fibonacci", "benchmarks/calibration"],

@@ -127,9 +127,32 @@ fn compare_figure(
 ) -> (Option<f64>, Option<[f64; 2]>) {
     let (x, y) = (values_of(base, figure), values_of(other, figure));
     let p = u_test(&x, &y).map(|test| test.p);
-    let ci =
-        ratio_ci(&x, &y, CONFIDENCE).map(|(low, high)| [(low - 1.0) * 100.0, (high - 1.0) * 100.0]);
+    let ci = ratio_ci(&x, &y, CONFIDENCE).map(|(low, high)| [to_pct(low), to_pct(high)]);
     (p, ci)
+}
+
+fn to_pct(ratio: f64) -> f64 {
+    (ratio - 1.0) * 100.0
+}
+
+/// The paired comparison of one figure, in percent of the baseline.
+#[derive(Default)]
+struct PairedPct {
+    pct: Option<f64>,
+    ci_pct: Option<[f64; 2]>,
+    p: Option<f64>,
+    pairs: usize,
+}
+
+impl From<PairedRatio> for PairedPct {
+    fn from(paired: PairedRatio) -> Self {
+        Self {
+            pct: Some(to_pct(paired.ratio)),
+            ci_pct: paired.ci.map(|(low, high)| [to_pct(low), to_pct(high)]),
+            p: paired.p,
+            pairs: paired.pairs,
+        }
+    }
 }
 
 /// Each successful run of `other` against the successful baseline run of the same round.
@@ -137,7 +160,7 @@ fn paired_figure(
     base: &[&RunRecord],
     other: &[&RunRecord],
     figure: fn(&RunRecord) -> Option<f64>,
-) -> Option<PairedRatio> {
+) -> PairedPct {
     let base_by_round: std::collections::HashMap<usize, f64> = base
         .iter()
         .filter_map(|run| Some((run.round?, figure(run)?)))
@@ -146,11 +169,7 @@ fn paired_figure(
         .iter()
         .filter_map(|run| Some((*base_by_round.get(&run.round?)?, figure(run)?)))
         .collect();
-    paired_ratio(&pairs, CONFIDENCE)
-}
-
-fn to_pct(ratio: f64) -> f64 {
-    (ratio - 1.0) * 100.0
+    paired_ratio(&pairs, CONFIDENCE).map_or_else(PairedPct::default, PairedPct::from)
 }
 
 impl ScenarioResult {
@@ -317,17 +336,13 @@ impl BenchmarkResult {
                 wall_p,
                 cpu_p,
                 rss_p,
-                paired_rounds: paired_cpu.map_or(0, |p| p.pairs),
-                wall_paired_pct: paired_wall.map(|p| to_pct(p.ratio)),
-                wall_paired_ci_pct: paired_wall
-                    .and_then(|p| p.ci)
-                    .map(|(low, high)| [to_pct(low), to_pct(high)]),
-                wall_paired_p: paired_wall.and_then(|p| p.p),
-                cpu_paired_pct: paired_cpu.map(|p| to_pct(p.ratio)),
-                cpu_paired_ci_pct: paired_cpu
-                    .and_then(|p| p.ci)
-                    .map(|(low, high)| [to_pct(low), to_pct(high)]),
-                cpu_paired_p: paired_cpu.and_then(|p| p.p),
+                paired_rounds: paired_cpu.pairs,
+                wall_paired_pct: paired_wall.pct,
+                wall_paired_ci_pct: paired_wall.ci_pct,
+                wall_paired_p: paired_wall.p,
+                cpu_paired_pct: paired_cpu.pct,
+                cpu_paired_ci_pct: paired_cpu.ci_pct,
+                cpu_paired_p: paired_cpu.p,
             });
         }
     }
@@ -355,24 +370,25 @@ mod tests {
         }
     }
 
-    #[test]
-    fn overhead_is_against_the_baseline_medians() {
+    /// A baseline and one profiled scenario, compared.
+    fn compared(base: Vec<RunRecord>, profiled: Vec<RunRecord>) -> BenchmarkResult {
         let mut result = BenchmarkResult {
             scenarios: vec![
-                scenario(
-                    "baseline",
-                    false,
-                    vec![run(2.0, 2.0), run(2.0, 2.0), run(9.0, 9.0)],
-                ),
-                scenario(
-                    "profiled",
-                    true,
-                    vec![run(2.2, 3.0), run(2.2, 3.0), run(2.2, 3.0)],
-                ),
+                scenario("baseline", false, base),
+                scenario("profiled", true, profiled),
             ],
             ..Default::default()
         };
         result.finalize(None);
+        result
+    }
+
+    #[test]
+    fn overhead_is_against_the_baseline_medians() {
+        let result = compared(
+            vec![run(2.0, 2.0), run(2.0, 2.0), run(9.0, 9.0)],
+            vec![run(2.2, 3.0), run(2.2, 3.0), run(2.2, 3.0)],
+        );
         assert_eq!(result.scenarios[0].overhead, None);
         let overhead = result.scenarios[1].overhead.clone().unwrap();
         assert!((overhead.wall_pct.unwrap() - 10.0).abs() < 1e-9);
@@ -395,14 +411,7 @@ mod tests {
         let slower: Vec<RunRecord> = (0..10)
             .map(|i| run(2.0 + i as f64 * 0.01, 2.4 + i as f64 * 0.01))
             .collect();
-        let mut result = BenchmarkResult {
-            scenarios: vec![
-                scenario("baseline", false, base),
-                scenario("profiled", true, slower),
-            ],
-            ..Default::default()
-        };
-        result.finalize(None);
+        let result = compared(base, slower);
         let overhead = result.scenarios[1].overhead.clone().unwrap();
         assert!(overhead.cpu_p.unwrap() < 0.001, "{:?}", overhead.cpu_p);
         let [low, high] = overhead.cpu_ci_pct.unwrap();
@@ -435,14 +444,7 @@ mod tests {
             .map(|r| with_round(run(1.0, r as f64 * (1.06 + 0.02 * r as f64)), r))
             .collect();
         profiled[2].exit_code = Some(1);
-        let mut result = BenchmarkResult {
-            scenarios: vec![
-                scenario("baseline", false, base),
-                scenario("profiled", true, profiled),
-            ],
-            ..Default::default()
-        };
-        result.finalize(None);
+        let result = compared(base, profiled);
         let overhead = result.scenarios[1].overhead.clone().unwrap();
         assert_eq!(overhead.paired_rounds, 3, "rounds 1, 2 and 4 pair");
         // Hodges-Lehmann over +8%, +10% and +14%: the median of the six Walsh averages of

@@ -109,14 +109,9 @@ pub fn paired_ratio(pairs: &[(f64, f64)], confidence: f64) -> Option<PairedRatio
     }
     walsh.sort_by(f64::total_cmp);
     let m = walsh.len();
-    let center = if m % 2 == 1 {
-        walsh[m / 2]
-    } else {
-        (walsh[m / 2 - 1] + walsh[m / 2]) / 2.0
-    };
     let k = critical_count(logs.len(), confidence);
     Some(PairedRatio {
-        ratio: center.exp(),
+        ratio: super::median(&walsh)?.exp(),
         ci: (k > 0).then(|| (walsh[k - 1].exp(), walsh[m - k].exp())),
         p: signed_rank_p(&logs),
         pairs: logs.len(),
