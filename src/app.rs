@@ -19,7 +19,8 @@ use crate::ingester::mode::Mode;
 use crate::ingester::protocol::Limits;
 use crate::ingester::server::{ServeConfig, run as serve_ingester};
 use crate::script;
-use crate::session::{Session, Settings};
+use crate::session::Session;
+use crate::settings::Settings;
 
 /// Exit code after an interrupt, as shells report SIGINT.
 pub const EXIT_INTERRUPTED: i32 = 130;
@@ -159,11 +160,11 @@ async fn run(args: RunArgs) -> Result<i32> {
         // The script stops at its next step; a run in progress is abandoned.
         let _ = script_task.await;
     }
-    for key in session.unread_params() {
+    for key in session.ledger.unread_params() {
         eprintln!("warning: --set {key}=...: the script never read `{key}`; check its spelling");
     }
     let swept = docker.sweep(Scope::Session(&docker.labels.session)).await;
-    let written = session.write_outputs();
+    let written = session.ledger.write_outputs();
     if written.is_ok() {
         for path in session.settings.outputs.paths() {
             eprintln!("results written to {}", path.display());
@@ -174,7 +175,7 @@ async fn run(args: RunArgs) -> Result<i32> {
     match ending {
         Ending::Finished(result) => {
             result?;
-            let breaches = session.breaches();
+            let breaches = session.ledger.breaches();
             if breaches.is_empty() {
                 return Ok(0);
             }

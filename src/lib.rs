@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod bridge;
 pub mod cli;
 pub mod docker;
 pub mod ingester;
@@ -12,4 +13,5 @@ pub mod measure;
 pub mod report;
 pub mod script;
 pub mod session;
+pub mod settings;
 pub mod stats;

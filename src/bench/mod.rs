@@ -1,6 +1,9 @@
-//! Experiments: scenarios, their interleaved schedule, and their results.
+//! Experiments: scenarios, their interleaved schedule, the scheduler, and their results.
 
+pub mod experiment;
+pub mod figure;
 pub mod result;
 pub mod schedule;
 pub mod spec;
 pub mod threshold;
+pub mod warning;

@@ -2,9 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::figure::Figure;
+use super::warning::{MIN_RUNS_FOR_CI, Warning, merge_few_runs};
 use crate::measure::record::RunRecord;
 use crate::stats::mann_whitney::{ratio_ci, u_test};
-use crate::stats::signed_rank::{PairedRatio, paired_ratio};
+use crate::stats::signed_rank::paired_ratio;
 use crate::stats::{CONFIDENCE, Spread, change_pct, median, spread};
 
 /// Medians of a scenario's successful runs.
@@ -74,6 +76,100 @@ pub struct Overhead {
     pub cpu_paired_p: Option<f64>,
 }
 
+/// One figure's comparison with the baseline: the estimate, its 95% interval and the p-value.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Delta {
+    pub pct: Option<f64>,
+    pub ci_pct: Option<[f64; 2]>,
+    pub p: Option<f64>,
+}
+
+impl Summary {
+    /// The spread of one figure over the successful runs.
+    pub fn spread(&self, figure: Figure) -> Option<&Spread> {
+        match figure {
+            Figure::Wall => self.wall.as_ref(),
+            Figure::Cpu => self.cpu.as_ref(),
+            Figure::Rss => self.rss.as_ref(),
+        }
+    }
+
+    /// The median of one figure over the successful runs.
+    pub fn median(&self, figure: Figure) -> Option<f64> {
+        match figure {
+            Figure::Wall => self.wall_s,
+            Figure::Cpu => self.cpu_s,
+            Figure::Rss => self.max_rss_bytes,
+        }
+    }
+}
+
+impl Overhead {
+    /// The unpaired comparison of one figure (ratio of medians, Mann-Whitney U).
+    pub fn delta(&self, figure: Figure) -> Delta {
+        match figure {
+            Figure::Wall => Delta {
+                pct: self.wall_pct,
+                ci_pct: self.wall_ci_pct,
+                p: self.wall_p,
+            },
+            Figure::Cpu => Delta {
+                pct: self.cpu_pct,
+                ci_pct: self.cpu_ci_pct,
+                p: self.cpu_p,
+            },
+            Figure::Rss => Delta {
+                pct: self.rss_pct,
+                ci_pct: self.rss_ci_pct,
+                p: self.rss_p,
+            },
+        }
+    }
+
+    /// The paired comparison of one figure; `None` for figures not paired.
+    pub fn paired(&self, figure: Figure) -> Option<Delta> {
+        match figure {
+            Figure::Wall => Some(Delta {
+                pct: self.wall_paired_pct,
+                ci_pct: self.wall_paired_ci_pct,
+                p: self.wall_paired_p,
+            }),
+            Figure::Cpu => Some(Delta {
+                pct: self.cpu_paired_pct,
+                ci_pct: self.cpu_paired_ci_pct,
+                p: self.cpu_paired_p,
+            }),
+            Figure::Rss => None,
+        }
+    }
+
+    fn set_delta(&mut self, figure: Figure, delta: Delta) {
+        let (pct, ci_pct, p) = match figure {
+            Figure::Wall => (&mut self.wall_pct, &mut self.wall_ci_pct, &mut self.wall_p),
+            Figure::Cpu => (&mut self.cpu_pct, &mut self.cpu_ci_pct, &mut self.cpu_p),
+            Figure::Rss => (&mut self.rss_pct, &mut self.rss_ci_pct, &mut self.rss_p),
+        };
+        (*pct, *ci_pct, *p) = (delta.pct, delta.ci_pct, delta.p);
+    }
+
+    fn set_paired(&mut self, figure: Figure, delta: Delta) {
+        let (pct, ci_pct, p) = match figure {
+            Figure::Wall => (
+                &mut self.wall_paired_pct,
+                &mut self.wall_paired_ci_pct,
+                &mut self.wall_paired_p,
+            ),
+            Figure::Cpu => (
+                &mut self.cpu_paired_pct,
+                &mut self.cpu_paired_ci_pct,
+                &mut self.cpu_paired_p,
+            ),
+            Figure::Rss => return,
+        };
+        (*pct, *ci_pct, *p) = (delta.pct, delta.ci_pct, delta.p);
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioResult {
     pub name: String,
@@ -93,15 +189,11 @@ pub struct BenchmarkResult {
     pub complete: bool,
     /// What a reader should know before trusting the numbers.
     #[serde(default)]
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// Coefficient of variation of the baseline above which its noise is called out.
 pub const NOISY_CV: f64 = 0.05;
-const FEW_RUNS: &str = "too few for a 95% confidence interval";
-
-/// Runs below which no confidence interval of a median exists.
-pub const MIN_RUNS_FOR_CI: usize = 6;
 
 fn values_of(runs: &[&RunRecord], figure: impl Fn(&RunRecord) -> Option<f64>) -> Vec<f64> {
     runs.iter().filter_map(|run| figure(run)).collect()
@@ -111,65 +203,45 @@ fn median_of(runs: &[&RunRecord], figure: impl Fn(&RunRecord) -> Option<f64>) ->
     median(&values_of(runs, figure))
 }
 
-fn wall(run: &RunRecord) -> Option<f64> {
-    run.wall_s
-}
-
-fn rss(run: &RunRecord) -> Option<f64> {
-    run.max_rss_bytes.map(|b| b as f64)
-}
-
-/// p-value and overhead interval of `scenario` against `baseline` for one figure.
-fn compare_figure(
-    base: &[&RunRecord],
-    other: &[&RunRecord],
-    figure: fn(&RunRecord) -> Option<f64>,
-) -> (Option<f64>, Option<[f64; 2]>) {
-    let (x, y) = (values_of(base, figure), values_of(other, figure));
-    let p = u_test(&x, &y).map(|test| test.p);
-    let ci = ratio_ci(&x, &y, CONFIDENCE).map(|(low, high)| [to_pct(low), to_pct(high)]);
-    (p, ci)
+/// p-value and overhead interval of `other` against `base` for one figure.
+fn compare_figure(base: &[&RunRecord], other: &[&RunRecord], figure: Figure) -> Delta {
+    let (x, y) = (
+        values_of(base, |run| figure.of(run)),
+        values_of(other, |run| figure.of(run)),
+    );
+    Delta {
+        pct: None,
+        ci_pct: ratio_ci(&x, &y, CONFIDENCE).map(|(low, high)| [to_pct(low), to_pct(high)]),
+        p: u_test(&x, &y).map(|test| test.p),
+    }
 }
 
 fn to_pct(ratio: f64) -> f64 {
     (ratio - 1.0) * 100.0
 }
 
-/// The paired comparison of one figure, in percent of the baseline.
-#[derive(Default)]
-struct PairedPct {
-    pct: Option<f64>,
-    ci_pct: Option<[f64; 2]>,
-    p: Option<f64>,
-    pairs: usize,
-}
-
-impl From<PairedRatio> for PairedPct {
-    fn from(paired: PairedRatio) -> Self {
-        Self {
-            pct: Some(to_pct(paired.ratio)),
-            ci_pct: paired.ci.map(|(low, high)| [to_pct(low), to_pct(high)]),
-            p: paired.p,
-            pairs: paired.pairs,
-        }
-    }
-}
-
-/// Each successful run of `other` against the successful baseline run of the same round.
-fn paired_figure(
-    base: &[&RunRecord],
-    other: &[&RunRecord],
-    figure: fn(&RunRecord) -> Option<f64>,
-) -> PairedPct {
+/// Each successful run of `other` against the successful baseline run of the same round;
+/// with the number of pairs.
+fn paired_figure(base: &[&RunRecord], other: &[&RunRecord], figure: Figure) -> (Delta, usize) {
     let base_by_round: std::collections::HashMap<usize, f64> = base
         .iter()
-        .filter_map(|run| Some((run.round?, figure(run)?)))
+        .filter_map(|run| Some((run.round?, figure.of(run)?)))
         .collect();
     let pairs: Vec<(f64, f64)> = other
         .iter()
-        .filter_map(|run| Some((*base_by_round.get(&run.round?)?, figure(run)?)))
+        .filter_map(|run| Some((*base_by_round.get(&run.round?)?, figure.of(run)?)))
         .collect();
-    paired_ratio(&pairs, CONFIDENCE).map_or_else(PairedPct::default, PairedPct::from)
+    match paired_ratio(&pairs, CONFIDENCE) {
+        Some(paired) => (
+            Delta {
+                pct: Some(to_pct(paired.ratio)),
+                ci_pct: paired.ci.map(|(low, high)| [to_pct(low), to_pct(high)]),
+                p: paired.p,
+            },
+            paired.pairs,
+        ),
+        None => (Delta::default(), 0),
+    }
 }
 
 impl ScenarioResult {
@@ -181,44 +253,30 @@ impl ScenarioResult {
         }
     }
 
-    /// Medians over successful runs only: a failed or timed-out run is counted, never averaged in.
     /// Too few runs, failed runs, outliers.
-    pub fn warnings(&self) -> Vec<String> {
+    pub fn warnings(&self) -> Vec<Warning> {
         let mut warnings = Vec::new();
         let ok = self.summary.ok_runs;
         if ok > 0 && ok < MIN_RUNS_FOR_CI {
-            warnings.push(format!(
-                "`{}`: {ok} successful runs are {FEW_RUNS} ({MIN_RUNS_FOR_CI} or more needed)",
-                self.name
-            ));
+            warnings.push(Warning::FewRuns(vec![(self.name.clone(), ok)]));
         }
         if self.summary.failed_runs > 0 {
-            warnings.push(format!(
-                "`{}`: {} of {} runs failed or timed out; they are left out of the statistics",
-                self.name,
-                self.summary.failed_runs,
-                self.runs.len()
-            ));
+            warnings.push(Warning::Failed {
+                scenario: self.name.clone(),
+                failed: self.summary.failed_runs,
+                runs: self.runs.len(),
+            });
         }
         let ok_runs = self.ok_runs();
-        for (what, figure) in [
-            ("wall time", wall as fn(&RunRecord) -> Option<f64>),
-            ("CPU time", RunRecord::cpu_s),
-        ] {
-            let values = values_of(&ok_runs, figure);
+        for figure in Figure::PAIRED {
+            let values = values_of(&ok_runs, |run| figure.of(run));
             let flagged = crate::stats::outliers(&values);
             if !flagged.is_empty() {
-                let listed: Vec<String> = flagged
-                    .iter()
-                    .map(|i| format!("{:.3} s", values[*i]))
-                    .collect();
-                warnings.push(format!(
-                    "`{}`: {} outlier run(s) in {what} (modified z-score above {}): {}",
-                    self.name,
-                    flagged.len(),
-                    crate::stats::OUTLIER_Z,
-                    listed.join(", ")
-                ));
+                warnings.push(Warning::Outliers {
+                    scenario: self.name.clone(),
+                    figure,
+                    values: flagged.iter().map(|i| values[*i]).collect(),
+                });
             }
         }
         warnings
@@ -228,14 +286,16 @@ impl ScenarioResult {
         self.runs.iter().filter(|run| run.succeeded()).collect()
     }
 
+    /// Medians over successful runs only: a failed or timed-out run is counted, never averaged in.
     pub fn summarize(&mut self) {
         let ok = self.ok_runs();
+        let spread_of = |figure: Figure| spread(&values_of(&ok, |run| figure.of(run)));
         self.summary = Summary {
             ok_runs: ok.len(),
             failed_runs: self.runs.len() - ok.len(),
-            wall_s: median_of(&ok, |run| run.wall_s),
-            cpu_s: median_of(&ok, RunRecord::cpu_s),
-            max_rss_bytes: median_of(&ok, |run| run.max_rss_bytes.map(|b| b as f64)),
+            wall_s: median_of(&ok, |run| Figure::Wall.of(run)),
+            cpu_s: median_of(&ok, |run| Figure::Cpu.of(run)),
+            max_rss_bytes: median_of(&ok, |run| Figure::Rss.of(run)),
             docker_wall_s: median_of(&ok, |run| run.docker_wall_s),
             ingester_requests: median_of(&ok, |run| {
                 run.ingester.as_ref().map(|counts| counts.requests as f64)
@@ -243,10 +303,33 @@ impl ScenarioResult {
             ingester_profiles: median_of(&ok, |run| {
                 run.ingester.as_ref().map(|counts| counts.profiles as f64)
             }),
-            wall: spread(&values_of(&ok, wall)),
-            cpu: spread(&values_of(&ok, RunRecord::cpu_s)),
-            rss: spread(&values_of(&ok, rss)),
+            wall: spread_of(Figure::Wall),
+            cpu: spread_of(Figure::Cpu),
+            rss: spread_of(Figure::Rss),
         };
+    }
+
+    /// This scenario against the baseline, figure by figure.
+    fn overhead_against(&self, base: &ScenarioResult) -> Overhead {
+        let (base_runs, runs) = (base.ok_runs(), self.ok_runs());
+        let mut overhead = Overhead {
+            baseline: base.name.clone(),
+            ..Default::default()
+        };
+        for figure in Figure::ALL {
+            let pct = base.summary.median(figure).zip(self.summary.median(figure));
+            let mut delta = compare_figure(&base_runs, &runs, figure);
+            delta.pct = pct.and_then(|(base, this)| change_pct(base, this));
+            overhead.set_delta(figure, delta);
+        }
+        for figure in Figure::PAIRED {
+            let (delta, pairs) = paired_figure(&base_runs, &runs, figure);
+            overhead.set_paired(figure, delta);
+            if figure == Figure::Cpu {
+                overhead.paired_rounds = pairs;
+            }
+        }
+        overhead
     }
 }
 
@@ -272,78 +355,22 @@ impl BenchmarkResult {
             .iter()
             .flat_map(ScenarioResult::warnings)
             .collect();
-        // One line for every scenario with too few runs, instead of one each.
-        let few: Vec<String> = self
-            .warnings
-            .iter()
-            .filter(|w| w.contains(FEW_RUNS))
-            .cloned()
-            .collect();
-        if few.len() > 1 {
-            let names: Vec<&str> = few.iter().filter_map(|w| w.split('`').nth(1)).collect();
-            self.warnings.retain(|w| !w.contains(FEW_RUNS));
-            self.warnings.insert(
-                0,
-                format!(
-                    "{}: too few successful runs for a 95% confidence interval \
-                     ({MIN_RUNS_FOR_CI} or more needed)",
-                    names
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
-        }
+        merge_few_runs(&mut self.warnings);
         if let Some(base) = base_index.and_then(|i| self.scenarios[i].summary.wall.as_ref())
             && base.mean > 0.0
             && base.stddev / base.mean > NOISY_CV
         {
-            self.warnings.push(format!(
-                "the baseline's wall time varies by {:.1}% (coefficient of variation), above {:.0}%: \
-                 smaller overheads drown in it; quiet the machine or pin CPUs",
-                base.stddev / base.mean * 100.0,
-                NOISY_CV * 100.0
-            ));
+            self.warnings.push(Warning::NoisyBaseline {
+                cv: base.stddev / base.mean,
+                limit: NOISY_CV,
+            });
         }
         let Some(base_index) = base_index else {
             return;
         };
         let base = self.scenarios[base_index].clone();
-        let base_runs = base.ok_runs();
         for (index, scenario) in self.scenarios.iter_mut().enumerate() {
-            if index == base_index {
-                scenario.overhead = None;
-                continue;
-            }
-            let pct = |figure: fn(&Summary) -> Option<f64>| {
-                change_pct(figure(&base.summary)?, figure(&scenario.summary)?)
-            };
-            let runs = scenario.ok_runs();
-            let (wall_p, wall_ci_pct) = compare_figure(&base_runs, &runs, wall);
-            let (cpu_p, cpu_ci_pct) = compare_figure(&base_runs, &runs, RunRecord::cpu_s);
-            let (rss_p, rss_ci_pct) = compare_figure(&base_runs, &runs, rss);
-            let paired_wall = paired_figure(&base_runs, &runs, wall);
-            let paired_cpu = paired_figure(&base_runs, &runs, RunRecord::cpu_s);
-            scenario.overhead = Some(Overhead {
-                baseline: base.name.clone(),
-                wall_pct: pct(|s| s.wall_s),
-                cpu_pct: pct(|s| s.cpu_s),
-                rss_pct: pct(|s| s.max_rss_bytes),
-                wall_ci_pct,
-                cpu_ci_pct,
-                rss_ci_pct,
-                wall_p,
-                cpu_p,
-                rss_p,
-                paired_rounds: paired_cpu.pairs,
-                wall_paired_pct: paired_wall.pct,
-                wall_paired_ci_pct: paired_wall.ci_pct,
-                wall_paired_p: paired_wall.p,
-                cpu_paired_pct: paired_cpu.pct,
-                cpu_paired_ci_pct: paired_cpu.ci_pct,
-                cpu_paired_p: paired_cpu.p,
-            });
+            scenario.overhead = (index != base_index).then(|| scenario.overhead_against(&base));
         }
     }
 }
@@ -483,7 +510,8 @@ mod tests {
             ..Default::default()
         };
         result.finalize(None);
-        let text = result.warnings.join("\n");
+        let text: Vec<String> = result.warnings.iter().map(Warning::to_string).collect();
+        let text = text.join("\n");
         assert!(text.contains("`baseline`: 1 of 10 runs failed"), "{text}");
         assert!(
             text.contains("`baseline`: 1 outlier run(s) in wall time") && text.contains("9.000 s"),

@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+use crate::docker::container::ContainerPlan;
+use crate::docker::image::BuiltImage;
+
 /// Environment variable that tells a benchmark to start its agent.
 pub const PROFILING_ENV: &str = "PYROSCOPE_AGENT_BENCHMARK_ENABLE_PROFILING";
 
@@ -38,6 +41,24 @@ impl ScenarioSpec {
         }
     }
 
+    /// The container this scenario describes, for a measured run and a plain container
+    /// alike. `name` is the suffix of its Docker name; `role` its label.
+    pub fn container_plan(&self, image: &str, name: String, role: &str) -> ContainerPlan {
+        ContainerPlan {
+            image: image.to_string(),
+            name,
+            role: role.to_string(),
+            cmd: self.cmd.clone(),
+            env: self.container_env(),
+            network: self.network.clone(),
+            aliases: self.aliases.clone(),
+            cpuset: self.cpuset.clone(),
+            cpus: self.cpus,
+            cap_add: self.cap_add(),
+            ..Default::default()
+        }
+    }
+
     /// The container's environment: the profiling switch first, then the scenario's own.
     pub fn container_env(&self) -> Vec<String> {
         let switch = self.profiling.then(|| format!("{PROFILING_ENV}=1"));
@@ -45,6 +66,22 @@ impl ScenarioSpec {
             .into_iter()
             .chain(self.env.iter().map(|(key, value)| format!("{key}={value}")))
             .collect()
+    }
+}
+
+/// An image a script refers to: built from a folder, or named by tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    pub name: String,
+    pub tag: String,
+}
+
+impl From<&BuiltImage> for ImageRef {
+    fn from(image: &BuiltImage) -> Self {
+        Self {
+            name: image.name.clone(),
+            tag: image.tag.clone(),
+        }
     }
 }
 
@@ -96,5 +133,32 @@ mod tests {
         );
         let baseline = ScenarioSpec::default();
         assert!(baseline.container_env().is_empty());
+    }
+
+    #[test]
+    fn the_container_carries_every_setting_of_the_scenario() {
+        let spec = ScenarioSpec {
+            profiling: true,
+            network: Some("net-1".into()),
+            aliases: vec!["app".into()],
+            cmd: Some(vec!["/probe".into(), "2".into()]),
+            cpuset: Some("0".into()),
+            cpus: Some(1.5),
+            ptrace: true,
+            ..Default::default()
+        };
+        let plan = spec.container_plan("img:1", "run-3".into(), "benchmark");
+        assert_eq!(
+            (plan.image.as_str(), plan.name.as_str()),
+            ("img:1", "run-3")
+        );
+        assert_eq!(plan.role, "benchmark");
+        assert_eq!(plan.env, [format!("{PROFILING_ENV}=1")]);
+        assert_eq!(plan.network.as_deref(), Some("net-1"));
+        assert_eq!(plan.aliases, ["app"]);
+        assert_eq!(plan.cmd, Some(vec!["/probe".to_string(), "2".to_string()]));
+        assert_eq!(plan.cpuset.as_deref(), Some("0"));
+        assert_eq!(plan.cpus, Some(1.5));
+        assert_eq!(plan.cap_add, ["SYS_PTRACE"]);
     }
 }

@@ -6,6 +6,7 @@ use std::fmt;
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
+use super::figure::Figure;
 use super::result::{BenchmarkResult, ScenarioResult};
 
 /// Stands for every scenario except the baseline.
@@ -47,13 +48,20 @@ impl Metric {
         }
     }
 
-    fn value(self, scenario: &ScenarioResult) -> Option<f64> {
-        let overhead = scenario.overhead.as_ref();
+    /// The figure whose overhead this limits; `None` for the profile count.
+    fn figure(self) -> Option<Figure> {
         match self {
-            Metric::MaxWallPct => overhead?.wall_pct,
-            Metric::MaxCpuPct => overhead?.cpu_pct,
-            Metric::MaxRssPct => overhead?.rss_pct,
-            Metric::MinProfiles => scenario.summary.ingester_profiles,
+            Metric::MaxWallPct => Some(Figure::Wall),
+            Metric::MaxCpuPct => Some(Figure::Cpu),
+            Metric::MaxRssPct => Some(Figure::Rss),
+            Metric::MinProfiles => None,
+        }
+    }
+
+    fn value(self, scenario: &ScenarioResult) -> Option<f64> {
+        match self.figure() {
+            Some(figure) => scenario.overhead.as_ref()?.delta(figure).pct,
+            None => scenario.summary.ingester_profiles,
         }
     }
 

@@ -18,19 +18,11 @@ pub const LOG_TAIL_LINES: usize = 20;
 /// What to run, fully resolved.
 #[derive(Debug, Clone, Default)]
 pub struct RunPlan {
-    pub image: String,
+    /// The container as the scenario describes it; the init is put in front of `argv`.
+    pub container: ContainerPlan,
     /// The command: the image's entrypoint and cmd, or an override.
     pub argv: Vec<String>,
-    pub env: Vec<String>,
-    /// Network name, or a Docker network mode; `None` means no network (`none`).
-    pub network: Option<String>,
-    pub aliases: Vec<String>,
     pub timeout: Duration,
-    /// Container name suffix, for a reader of `docker ps`.
-    pub label: String,
-    pub cpuset: Option<String>,
-    pub cpus: Option<f64>,
-    pub cap_add: Vec<String>,
 }
 
 /// A finished run: its record and its log, markers removed.
@@ -50,26 +42,15 @@ pub async fn run_measured(
 ) -> Result<RunOutcome> {
     let mut entrypoint = vec![init_path(), INIT_SUBCOMMAND.to_string(), "--".to_string()];
     entrypoint.extend(plan.argv.iter().cloned());
-    let container = ContainerPlan {
-        image: plan.image.clone(),
-        name: plan.label.clone(),
-        role: "benchmark".to_string(),
-        entrypoint: Some(entrypoint),
-        // An empty cmd keeps the image's CMD from being appended to the entrypoint.
-        cmd: Some(Vec::new()),
-        env: plan.env.clone(),
-        network: plan.network.clone(),
-        aliases: plan.aliases.clone(),
-        volumes: vec![VolumeMount {
-            volume: init_volume.to_string(),
-            target: MOUNT_POINT.to_string(),
-            read_only: true,
-        }],
-        cpuset: plan.cpuset.clone(),
-        cpus: plan.cpus,
-        cap_add: plan.cap_add.clone(),
-        ..Default::default()
-    };
+    let mut container = plan.container.clone();
+    container.entrypoint = Some(entrypoint);
+    // An empty cmd keeps the image's CMD from being appended to the entrypoint.
+    container.cmd = Some(Vec::new());
+    container.volumes.push(VolumeMount {
+        volume: init_volume.to_string(),
+        target: MOUNT_POINT.to_string(),
+        read_only: true,
+    });
     let id = docker.create_container(&container).await?;
     let outcome = observe(docker, &id, plan, on_start).await;
     let removed = docker.remove_container(&id).await;

@@ -1,6 +1,7 @@
 //! The cells of one experiment's summary table, shared by the terminal and Markdown.
 
 use super::format;
+use crate::bench::figure::Figure;
 use crate::bench::result::BenchmarkResult;
 
 pub const HEADERS: [&str; 9] = [
@@ -22,26 +23,25 @@ pub fn rows(result: &BenchmarkResult) -> Vec<[String; 9]> {
         .iter()
         .map(|scenario| {
             let summary = &scenario.summary;
-            let (wall, cpu) = match scenario.overhead.as_ref() {
-                Some(o) => (
-                    format::delta(o.wall_pct, o.wall_ci_pct, o.wall_p),
-                    format::delta(o.cpu_pct, o.cpu_ci_pct, o.cpu_p),
-                ),
-                None => ("baseline".to_string(), "baseline".to_string()),
+            let overhead = |figure: Figure| match scenario.overhead.as_ref() {
+                Some(o) => format::comparison(o.delta(figure)),
+                None => "baseline".to_string(),
             };
+            let spread =
+                |figure: Figure| format::with_spread(figure.unit(), summary.spread(figure));
             [
                 scenario.name.clone(),
                 format!("{}/{}", summary.ok_runs, scenario.runs.len()),
-                format::seconds_with_spread(summary.wall.as_ref()),
-                format::seconds_with_spread(summary.cpu.as_ref()),
-                format::bytes_with_spread(summary.rss.as_ref()),
+                spread(Figure::Wall),
+                spread(Figure::Cpu),
+                spread(Figure::Rss),
                 format::seconds(summary.docker_wall_s),
                 summary
                     .ingester_profiles
                     .map(|n| format!("{n:.0}"))
                     .unwrap_or_else(|| "-".to_string()),
-                wall,
-                cpu,
+                overhead(Figure::Wall),
+                overhead(Figure::Cpu),
             ]
         })
         .collect()
@@ -57,11 +57,17 @@ pub fn paired_lines(result: &BenchmarkResult) -> Vec<String> {
         .filter_map(|scenario| {
             let o = scenario.overhead.as_ref()?;
             (o.paired_rounds >= 2).then(|| {
+                let figures: Vec<String> = Figure::PAIRED
+                    .into_iter()
+                    .filter_map(|figure| {
+                        let delta = o.paired(figure)?;
+                        Some(format!("{} {}", figure.label(), format::comparison(delta)))
+                    })
+                    .collect();
                 format!(
-                    "{}: wall {}, CPU {} ({} rounds)",
+                    "{}: {} ({} rounds)",
                     scenario.name,
-                    format::delta(o.wall_paired_pct, o.wall_paired_ci_pct, o.wall_paired_p),
-                    format::delta(o.cpu_paired_pct, o.cpu_paired_ci_pct, o.cpu_paired_p),
+                    figures.join(", "),
                     o.paired_rounds
                 )
             })

@@ -2,7 +2,8 @@
 
 use anyhow::Result;
 
-use crate::bench::result::{BenchmarkResult, ScenarioResult};
+use crate::bench::figure::Figure;
+use crate::bench::result::{BenchmarkResult, Delta, ScenarioResult};
 use crate::stats::Spread;
 
 #[derive(Default)]
@@ -33,25 +34,6 @@ impl From<Option<&Spread>> for FigureColumns {
     }
 }
 
-#[derive(Default)]
-struct OverheadColumns {
-    pct: Option<f64>,
-    ci_low_pct: Option<f64>,
-    ci_high_pct: Option<f64>,
-    p: Option<f64>,
-}
-
-impl OverheadColumns {
-    fn new(pct: Option<f64>, ci: Option<[f64; 2]>, p: Option<f64>) -> Self {
-        Self {
-            pct,
-            ci_low_pct: ci.map(|[low, _]| low),
-            ci_high_pct: ci.map(|[_, high]| high),
-            p,
-        }
-    }
-}
-
 /// The csv crate cannot flatten nested structs, so the columns are spelt out.
 fn header() -> Vec<String> {
     let mut columns: Vec<String> = [
@@ -66,37 +48,49 @@ fn header() -> Vec<String> {
     ]
     .map(String::from)
     .to_vec();
-    for figure in ["wall_s", "cpu_s", "rss_bytes"] {
+    for figure in Figure::ALL {
         for column in [
             "median", "ci_low", "ci_high", "mean", "stddev", "min", "max",
         ] {
-            columns.push(format!("{figure}_{column}"));
+            columns.push(format!("{}_{column}", figure.column()));
         }
     }
     columns.push("baseline".into());
-    for figure in ["wall", "cpu", "rss"] {
+    for figure in Figure::ALL {
         for column in ["overhead_pct", "ci_low_pct", "ci_high_pct", "p"] {
-            columns.push(format!("{figure}_{column}"));
+            columns.push(format!("{}_{column}", figure.key()));
         }
     }
     columns.push("paired_rounds".into());
-    for figure in ["wall", "cpu"] {
+    for figure in Figure::PAIRED {
         for column in [
             "paired_overhead_pct",
             "paired_ci_low_pct",
             "paired_ci_high_pct",
             "paired_p",
         ] {
-            columns.push(format!("{figure}_{column}"));
+            columns.push(format!("{}_{column}", figure.key()));
         }
     }
     columns
 }
 
+fn text(value: Option<f64>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// A comparison's four columns: estimate, interval low and high, p-value.
+fn delta_cells(delta: Delta) -> [String; 4] {
+    [
+        delta.pct,
+        delta.ci_pct.map(|[low, _]| low),
+        delta.ci_pct.map(|[_, high]| high),
+        delta.p,
+    ]
+    .map(text)
+}
+
 fn cells(result: &BenchmarkResult, scenario: &ScenarioResult) -> Vec<String> {
-    fn text(value: Option<f64>) -> String {
-        value.map(|v| v.to_string()).unwrap_or_default()
-    }
     let s = &scenario.summary;
     let mut cells = vec![
         result.name.clone(),
@@ -108,8 +102,8 @@ fn cells(result: &BenchmarkResult, scenario: &ScenarioResult) -> Vec<String> {
         s.failed_runs.to_string(),
         text(s.ingester_profiles),
     ];
-    for spread in [s.wall.as_ref(), s.cpu.as_ref(), s.rss.as_ref()] {
-        let f = FigureColumns::from(spread);
+    for figure in Figure::ALL {
+        let f = FigureColumns::from(s.spread(figure));
         cells.extend(
             [
                 f.median, f.ci_low, f.ci_high, f.mean, f.stddev, f.min, f.max,
@@ -118,38 +112,18 @@ fn cells(result: &BenchmarkResult, scenario: &ScenarioResult) -> Vec<String> {
         );
     }
     let o = scenario.overhead.clone().unwrap_or_default();
-    let overhead = |columns: OverheadColumns| {
-        [
-            columns.pct,
-            columns.ci_low_pct,
-            columns.ci_high_pct,
-            columns.p,
-        ]
-        .map(text)
-    };
     cells.push(o.baseline.clone());
-    for columns in [
-        OverheadColumns::new(o.wall_pct, o.wall_ci_pct, o.wall_p),
-        OverheadColumns::new(o.cpu_pct, o.cpu_ci_pct, o.cpu_p),
-        OverheadColumns::new(o.rss_pct, o.rss_ci_pct, o.rss_p),
-    ] {
-        cells.extend(overhead(columns));
+    for figure in Figure::ALL {
+        cells.extend(delta_cells(o.delta(figure)));
     }
     cells.push(if scenario.overhead.is_some() {
         o.paired_rounds.to_string()
     } else {
         String::new()
     });
-    cells.extend(overhead(OverheadColumns::new(
-        o.wall_paired_pct,
-        o.wall_paired_ci_pct,
-        o.wall_paired_p,
-    )));
-    cells.extend(overhead(OverheadColumns::new(
-        o.cpu_paired_pct,
-        o.cpu_paired_ci_pct,
-        o.cpu_paired_p,
-    )));
+    for figure in Figure::PAIRED {
+        cells.extend(delta_cells(o.paired(figure).unwrap_or_default()));
+    }
     cells
 }
 

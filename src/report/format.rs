@@ -1,5 +1,24 @@
 //! Human formatting of figures.
 
+use crate::bench::figure::Unit;
+use crate::bench::result::Delta;
+
+/// A value of a figure, written in its unit.
+pub fn value(unit: Unit, value: Option<f64>) -> String {
+    match unit {
+        Unit::Seconds => seconds(value),
+        Unit::Bytes => bytes(value),
+    }
+}
+
+/// A median with the half-width of its 95% interval, in its unit.
+pub fn with_spread(unit: Unit, spread: Option<&crate::stats::Spread>) -> String {
+    match unit {
+        Unit::Seconds => seconds_with_spread(spread),
+        Unit::Bytes => bytes_with_spread(spread),
+    }
+}
+
 pub fn seconds(value: Option<f64>) -> String {
     match value {
         Some(s) if s < 1.0 => format!("{:.1} ms", s * 1000.0),
@@ -52,6 +71,11 @@ fn plus_minus(spread: &crate::stats::Spread) -> String {
     }
 }
 
+/// A comparison as benchstat shows a delta (see `delta`).
+pub fn comparison(delta: Delta) -> String {
+    self::delta(delta.pct, delta.ci_pct, delta.p)
+}
+
 /// An overhead as benchstat shows a delta: the change with its interval and p-value, or
 /// `~` when the difference is not significant.
 pub fn delta(pct: Option<f64>, ci: Option<[f64; 2]>, p: Option<f64>) -> String {
@@ -67,6 +91,15 @@ pub fn delta(pct: Option<f64>, ci: Option<[f64; 2]>, p: Option<f64>) -> String {
                 .unwrap_or_default();
             format!("{pct:+.1}%{interval}{p_text}")
         }
+    }
+}
+
+/// An overhead as scripts print it in their own tables: `+4.2%`, or `~ (+4.2%)` when
+/// its p-value says the difference is not significant.
+pub fn delta_brief(pct: Option<f64>, p: Option<f64>) -> String {
+    match p {
+        Some(p) if p >= crate::stats::ALPHA => format!("~ ({})", percent(pct)),
+        _ => percent(pct),
     }
 }
 
@@ -95,6 +128,10 @@ mod tests {
             "~ (p=0.420)"
         );
         assert_eq!(delta(Some(3.0), None, None), "+3.0%");
+        assert_eq!(delta_brief(Some(4.21), Some(0.3)), "~ (+4.2%)");
+        assert_eq!(delta_brief(Some(-12.0), Some(0.01)), "-12.0%");
+        assert_eq!(delta_brief(Some(4.21), None), "+4.2%");
+        assert_eq!(delta_brief(None, Some(0.5)), "~ (-)");
         let spread = crate::stats::spread(&[1.0, 1.02, 0.98, 1.01, 0.99, 1.0]).unwrap();
         assert_eq!(seconds_with_spread(Some(&spread)), "1.000 s ±2%");
     }

@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
+use super::Provenance;
 use crate::bench::result::BenchmarkResult;
 use crate::measure::record::RunRecord;
-use crate::session::Settings;
 
 /// Go's benchmark names cannot hold spaces; other characters pass through.
 fn name_part(text: &str) -> String {
@@ -54,12 +54,12 @@ fn figures(run: &RunRecord) -> Vec<String> {
     figures
 }
 
-pub fn render(settings: &Settings, results: &[BenchmarkResult]) -> String {
+pub fn render(provenance: &Provenance, results: &[BenchmarkResult]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "goos: {}", std::env::consts::OS);
     let _ = writeln!(out, "goarch: {}", std::env::consts::ARCH);
     let _ = writeln!(out, "pkg: pyrobench");
-    let _ = writeln!(out, "script: {}", settings.script.display());
+    let _ = writeln!(out, "script: {}", provenance.script);
     for result in results {
         let _ = writeln!(out, "image: {}", result.image);
         for scenario in &result.scenarios {

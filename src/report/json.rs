@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use serde::Serialize;
 
+use super::Provenance;
 use crate::bench::result::BenchmarkResult;
 use crate::bench::threshold::Check;
-use crate::session::Settings;
 
 #[derive(Serialize)]
 struct Meta<'a> {
     version: &'static str,
-    script: String,
+    script: &'a str,
     params: &'a BTreeMap<String, String>,
     runs: usize,
     warmup: usize,
@@ -28,18 +28,18 @@ struct Document<'a> {
 }
 
 pub fn render(
-    settings: &Settings,
+    provenance: &Provenance,
     results: &[BenchmarkResult],
     checks: &[Check],
 ) -> Result<String> {
     let document = Document {
         pyrobench: Meta {
             version: env!("CARGO_PKG_VERSION"),
-            script: settings.script.display().to_string(),
-            params: &settings.params,
-            runs: settings.defaults.runs,
-            warmup: settings.defaults.warmup,
-            timeout_s: settings.defaults.timeout.as_secs_f64(),
+            script: &provenance.script,
+            params: &provenance.params,
+            runs: provenance.runs,
+            warmup: provenance.warmup,
+            timeout_s: provenance.timeout_s,
         },
         benchmarks: results,
         thresholds: checks,

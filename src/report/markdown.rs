@@ -2,10 +2,10 @@
 
 use std::fmt::Write;
 
-use super::{cells, format};
+use super::{Provenance, cells, format};
+use crate::bench::figure::Figure;
 use crate::bench::result::BenchmarkResult;
 use crate::bench::threshold::Check;
-use crate::session::Settings;
 use crate::stats::Spread;
 
 fn escape(text: &str) -> String {
@@ -17,20 +17,16 @@ fn table_row(cells: &[String]) -> String {
     format!("| {} |\n", escaped.join(" | "))
 }
 
-fn spread_row(
-    scenario: &str,
-    figure: &str,
-    spread: Option<&Spread>,
-    show: fn(Option<f64>) -> String,
-) -> Option<String> {
+fn spread_row(scenario: &str, figure: Figure, spread: Option<&Spread>) -> Option<String> {
     let s = spread?;
+    let show = |value: Option<f64>| format::value(figure.unit(), value);
     let ci = s
         .median_ci
         .map(|[low, high]| format!("{} – {}", show(Some(low)), show(Some(high))))
         .unwrap_or_else(|| "-".to_string());
     Some(table_row(&[
         scenario.to_string(),
-        figure.to_string(),
+        figure.label().to_string(),
         show(Some(s.median)),
         ci,
         format!("{} ± {}", show(Some(s.mean)), show(Some(s.stddev))),
@@ -39,17 +35,17 @@ fn spread_row(
     ]))
 }
 
-pub fn render(settings: &Settings, results: &[BenchmarkResult], breaches: &[Check]) -> String {
+pub fn render(provenance: &Provenance, results: &[BenchmarkResult], breaches: &[Check]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# pyrobench results\n");
     let _ = writeln!(
         out,
         "Script `{}`, pyrobench {}.",
-        settings.script.display(),
+        provenance.script,
         env!("CARGO_PKG_VERSION")
     );
-    if !settings.params.is_empty() {
-        let listed: Vec<String> = settings
+    if !provenance.params.is_empty() {
+        let listed: Vec<String> = provenance
             .params
             .iter()
             .map(|(k, v)| format!("`{k}={v}`"))
@@ -90,13 +86,10 @@ pub fn render(settings: &Settings, results: &[BenchmarkResult], breaches: &[Chec
         ));
         out.push_str(&table_row(&vec!["---".to_string(); 7]));
         for scenario in &result.scenarios {
-            let s = &scenario.summary;
-            let rows = [
-                spread_row(&scenario.name, "wall", s.wall.as_ref(), format::seconds),
-                spread_row(&scenario.name, "CPU", s.cpu.as_ref(), format::seconds),
-                spread_row(&scenario.name, "peak RSS", s.rss.as_ref(), format::bytes),
-            ];
-            out.extend(rows.into_iter().flatten());
+            for figure in Figure::ALL {
+                let spread = scenario.summary.spread(figure);
+                out.extend(spread_row(&scenario.name, figure, spread));
+            }
         }
         if !result.warnings.is_empty() {
             let _ = writeln!(out, "\nWarnings:\n");

@@ -10,3 +10,15 @@ pub mod outputs;
 pub mod plot;
 pub mod progress;
 pub mod table;
+
+use std::collections::BTreeMap;
+
+/// How a set of results was made, as the report files state it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Provenance {
+    pub script: String,
+    pub params: BTreeMap<String, String>,
+    pub runs: usize,
+    pub warmup: usize,
+    pub timeout_s: f64,
+}

@@ -5,10 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use super::{csv, gobench, json, markdown, plot};
+use super::{Provenance, csv, gobench, json, markdown, plot};
 use crate::bench::result::BenchmarkResult;
 use crate::bench::threshold::Check;
-use crate::session::Settings;
 
 #[derive(Debug, Clone, Default)]
 pub struct Outputs {
@@ -80,22 +79,22 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
 
 pub fn write_all(
     outputs: &Outputs,
-    settings: &Settings,
+    provenance: &Provenance,
     results: &[BenchmarkResult],
     checks: &[Check],
 ) -> Result<()> {
     if let Some(path) = &outputs.json {
-        write_atomically(path, &json::render(settings, results, checks)?)?;
+        write_atomically(path, &json::render(provenance, results, checks)?)?;
     }
     if let Some(path) = &outputs.markdown {
         let breaches: Vec<Check> = checks.iter().filter(|c| !c.passed).cloned().collect();
-        write_atomically(path, &markdown::render(settings, results, &breaches))?;
+        write_atomically(path, &markdown::render(provenance, results, &breaches))?;
     }
     if let Some(path) = &outputs.csv {
         write_atomically(path, &csv::render(results)?)?;
     }
     if let Some(path) = &outputs.gobench {
-        write_atomically(path, &gobench::render(settings, results))?;
+        write_atomically(path, &gobench::render(provenance, results))?;
     }
     if let Some(path) = &outputs.plot {
         write_atomically(path, &plot::render(results)?)?;

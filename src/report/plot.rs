@@ -4,51 +4,32 @@
 use anyhow::{Result, anyhow};
 use plotters::prelude::*;
 
+use crate::bench::figure::{Figure, Unit};
 use crate::bench::result::{BenchmarkResult, ScenarioResult};
-use crate::measure::record::RunRecord;
 
 const PANEL_WIDTH: u32 = 420;
 const PANEL_HEIGHT: u32 = 320;
 
-struct Figure {
-    title: &'static str,
-    axis: &'static str,
-    scale: f64,
-    value: fn(&RunRecord) -> Option<f64>,
+/// The axis title of a figure, and the factor from its unit to the axis.
+fn axis(figure: Figure) -> (&'static str, f64) {
+    match figure.unit() {
+        Unit::Seconds => ("seconds", 1.0),
+        Unit::Bytes => ("MiB", 1.0 / (1024.0 * 1024.0)),
+    }
 }
 
-const FIGURES: [Figure; 3] = [
-    Figure {
-        title: "wall time",
-        axis: "seconds",
-        scale: 1.0,
-        value: |run| run.wall_s,
-    },
-    Figure {
-        title: "CPU time (user + sys)",
-        axis: "seconds",
-        scale: 1.0,
-        value: RunRecord::cpu_s,
-    },
-    Figure {
-        title: "peak RSS",
-        axis: "MiB",
-        scale: 1.0 / (1024.0 * 1024.0),
-        value: |run| run.max_rss_bytes.map(|b| b as f64),
-    },
-];
-
-fn values(scenario: &ScenarioResult, figure: &Figure) -> Vec<f64> {
+fn values(scenario: &ScenarioResult, figure: Figure) -> Vec<f64> {
+    let (_, scale) = axis(figure);
     scenario
         .runs
         .iter()
         .filter(|run| run.succeeded())
-        .filter_map(|run| (figure.value)(run).map(|v| v * figure.scale))
+        .filter_map(|run| figure.of(run).map(|v| v * scale))
         .collect()
 }
 
 /// The baseline band: the median's 95% interval, or its range when runs are too few.
-fn band(result: &BenchmarkResult, figure: &Figure) -> Option<(f64, f64)> {
+fn band(result: &BenchmarkResult, figure: Figure) -> Option<(f64, f64)> {
     let base = &result.scenarios[result.baseline_index(None)?];
     let spread = crate::stats::spread(&values(base, figure))?;
     Some(match spread.median_ci {
@@ -72,7 +53,7 @@ fn palette(index: usize) -> RGBColor {
 fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     result: &BenchmarkResult,
-    figure: &Figure,
+    figure: Figure,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let columns: Vec<Vec<f64>> = result.scenarios.iter().map(|s| values(s, figure)).collect();
     let all: Vec<f64> = columns.iter().flatten().copied().collect();
@@ -99,7 +80,11 @@ fn draw_panel<DB: DrawingBackend>(
     };
     let mut chart = ChartBuilder::on(area)
         .caption(
-            format!("{}: {} (band: baseline 95% CI)", result.name, figure.title),
+            format!(
+                "{}: {} (band: baseline 95% CI)",
+                result.name,
+                figure.title()
+            ),
             ("sans-serif", 16),
         )
         .margin(8)
@@ -111,7 +96,7 @@ fn draw_panel<DB: DrawingBackend>(
         .disable_x_mesh()
         .x_labels(count + 1)
         .x_label_formatter(&label)
-        .y_desc(figure.axis)
+        .y_desc(axis(figure).0)
         .draw()?;
     if let Some((band_low, band_high)) = band(result, figure) {
         chart.draw_series(std::iter::once(Rectangle::new(
@@ -143,16 +128,16 @@ pub fn render(results: &[BenchmarkResult]) -> Result<String> {
     {
         let rows = results.len().max(1);
         let size = (
-            PANEL_WIDTH * FIGURES.len() as u32,
+            PANEL_WIDTH * Figure::ALL.len() as u32,
             PANEL_HEIGHT * rows as u32,
         );
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         let fail = |e: &dyn std::fmt::Display| anyhow!("cannot draw the plot: {e}");
         root.fill(&WHITE).map_err(|e| fail(&e))?;
-        let panels = root.split_evenly((rows, FIGURES.len()));
+        let panels = root.split_evenly((rows, Figure::ALL.len()));
         for (row, result) in results.iter().enumerate() {
-            for (column, figure) in FIGURES.iter().enumerate() {
-                draw_panel(&panels[row * FIGURES.len() + column], result, figure)
+            for (column, figure) in Figure::ALL.into_iter().enumerate() {
+                draw_panel(&panels[row * Figure::ALL.len() + column], result, figure)
                     .map_err(|e| fail(&e))?;
             }
         }

@@ -6,12 +6,12 @@ use anyhow::{Result, anyhow, bail};
 use rhai::{Dynamic, Map};
 
 use super::types::NetworkObj;
-use crate::bench::spec::{RunOptions, ScenarioSpec};
+use crate::bench::spec::{ImageRef, RunOptions, ScenarioSpec};
 use crate::docker::image::BuiltImage;
 use crate::ingester::mode::Mode;
-use crate::session::ImageRef;
 
-fn check_keys(map: &Map, known: &[&str], what: &str) -> Result<()> {
+/// Refuses a key the map should not have, so that a typo does not pass silently.
+pub fn check_keys(map: &Map, known: &[&str], what: &str) -> Result<()> {
     for key in map.keys() {
         if !known.contains(&key.as_str()) {
             bail!("unknown key `{key}` in {what}: use {}", known.join(", "));
@@ -39,12 +39,16 @@ fn string_list(value: &Dynamic, key: &str) -> Result<Vec<String>> {
     array.iter().map(|item| string(item, key)).collect()
 }
 
+/// A number, whole or not; `None` for anything else.
+pub fn number(value: &Dynamic) -> Option<f64> {
+    value
+        .as_float()
+        .ok()
+        .or_else(|| value.as_int().ok().map(|int| int as f64))
+}
+
 pub fn seconds(value: &Dynamic, key: &str) -> Result<Duration> {
-    let secs = if let Ok(int) = value.as_int() {
-        int as f64
-    } else if let Ok(float) = value.as_float() {
-        float
-    } else {
+    let Some(secs) = number(value) else {
         bail!(
             "`{key}` must be a number of seconds, not {}",
             value.type_name()
@@ -111,10 +115,7 @@ pub fn scenario_spec(map: &Map, default_name: &str) -> Result<ScenarioSpec> {
             "timeout" => spec.timeout = Some(seconds(value, key)?),
             "cpuset" => spec.cpuset = Some(value.to_string()),
             "cpus" => {
-                let cpus = value
-                    .as_float()
-                    .or_else(|_| value.as_int().map(|i| i as f64));
-                let cpus = cpus.ok().filter(|c| *c > 0.0);
+                let cpus = number(value).filter(|c| *c > 0.0);
                 spec.cpus = Some(
                     cpus.ok_or_else(|| anyhow!("`cpus` must be a positive number, e.g. 1.0"))?,
                 );

@@ -9,8 +9,19 @@ use rhai::{Dynamic, Engine, Map};
 use super::convert;
 use super::types::ContainerObj;
 use super::{FnResult, rt};
+use crate::docker::container::WaitOutcome;
 use crate::docker::image::BuiltImage;
 use crate::session::Session;
+
+/// Waits at most `limit`: the exit code, or `()` when the container had to be killed.
+fn wait(session: &Session, id: &str, limit: Duration) -> FnResult<Dynamic> {
+    Ok(
+        match rt(session.with_docker(|d| d.wait_container(id, limit)))? {
+            WaitOutcome::Exited(code) => Dynamic::from_int(code),
+            WaitOutcome::TimedOut => Dynamic::UNIT,
+        },
+    )
+}
 
 pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     engine
@@ -41,38 +52,39 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     );
     let s = session.clone();
     engine.register_fn("start", move |c: &mut ContainerObj| {
-        rt(s.start_container(&c.id))
+        rt(s.with_docker(|d| d.start_container(&c.id)))
     });
     let s = session.clone();
     engine.register_fn("wait", move |c: &mut ContainerObj| -> FnResult<Dynamic> {
         let limit = s.settings.defaults.timeout;
-        Ok(rt(s.wait_container(&c.id, limit))?.map_or(Dynamic::UNIT, Dynamic::from_int))
+        wait(&s, &c.id, limit)
     });
     let s = session.clone();
     engine.register_fn(
         "wait",
         move |c: &mut ContainerObj, seconds: Dynamic| -> FnResult<Dynamic> {
             let limit = rt(convert::seconds(&seconds, "timeout"))?;
-            Ok(rt(s.wait_container(&c.id, limit))?.map_or(Dynamic::UNIT, Dynamic::from_int))
+            wait(&s, &c.id, limit)
         },
     );
     let s = session.clone();
     engine.register_fn("stop", move |c: &mut ContainerObj| {
-        rt(s.stop_container(&c.id, Duration::from_secs(10)))
+        rt(s.with_docker(|d| d.stop_container(&c.id, Duration::from_secs(10))))
     });
     let s = session.clone();
     engine.register_fn("remove", move |c: &mut ContainerObj| {
-        rt(s.remove_container(&c.id))
+        rt(s.with_docker(|d| d.remove_container(&c.id)))
     });
     let s = session.clone();
     engine.register_fn("logs", move |c: &mut ContainerObj| {
-        rt(s.container_logs(&c.id))
+        rt(s.with_docker(|d| d.container_logs(&c.id, 10_000)))
     });
     let s = session.clone();
     engine.register_get(
         "exit_code",
         move |c: &mut ContainerObj| -> FnResult<Dynamic> {
-            Ok(rt(s.container_exit_code(&c.id))?.map_or(Dynamic::UNIT, Dynamic::from_int))
+            let times = rt(s.with_docker(|d| d.container_times(&c.id)))?;
+            Ok(times.exit_code.map_or(Dynamic::UNIT, Dynamic::from_int))
         },
     );
 }

@@ -24,20 +24,22 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     });
 
     let s = session.clone();
-    engine.register_fn("ingester_image", move || rt(s.ingester_image()));
+    engine.register_fn("ingester_image", move || {
+        rt(s.with_docker(|d| d.ensure_ingester_image()))
+    });
 
     let s = session.clone();
     engine.register_fn(
         "stats",
         move |ing: &mut IngesterHandle| -> FnResult<Dynamic> {
-            to_dynamic(&rt(s.ingester_stats(ing, false))?)
+            to_dynamic(&rt(s.block_on(ing.stats(false)))?)
         },
     );
     let s = session.clone();
     engine.register_fn(
         "reset",
         move |ing: &mut IngesterHandle| -> FnResult<Dynamic> {
-            to_dynamic(&rt(s.ingester_stats(ing, true))?)
+            to_dynamic(&rt(s.block_on(ing.stats(true)))?)
         },
     );
     let s = session.clone();
@@ -46,7 +48,7 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     });
     let s = session.clone();
     engine.register_fn("start", move |ing: &mut IngesterHandle| -> FnResult<()> {
-        rt(s.start_ingester_again(ing))
+        rt(s.with_docker(|d| ing.start_again(d)))
     });
     engine.register_get("running", |ing: &mut IngesterHandle| ing.is_running());
     let s = session.clone();
@@ -54,7 +56,7 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
         "set",
         move |ing: &mut IngesterHandle, settings: Map| -> FnResult<()> {
             let mode = rt(convert::mode(&settings))?;
-            rt(s.set_ingester_mode(ing, &mode))
+            rt(s.block_on(ing.set_mode(&mode)))
         },
     );
 }

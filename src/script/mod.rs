@@ -160,7 +160,7 @@ pub fn run(session: &Arc<Session>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::Settings;
+    use crate::settings::Settings;
     use tokio_util::sync::CancellationToken;
 
     fn session() -> (tokio::runtime::Runtime, Arc<Session>) {

@@ -23,32 +23,32 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     });
     let s = session.clone();
     engine.register_fn("connect", move |n: &mut NetworkObj, c: ContainerObj| {
-        rt(s.connect(&n.name, &c.id, &[]))
+        rt(s.with_docker(|d| d.connect_network(&n.name, &c.id, &[])))
     });
     let s = session.clone();
     engine.register_fn(
         "connect",
         move |n: &mut NetworkObj, c: ContainerObj, alias: &str| {
-            rt(s.connect(&n.name, &c.id, &[alias.to_string()]))
+            let aliases = [alias.to_string()];
+            rt(s.with_docker(|d| d.connect_network(&n.name, &c.id, &aliases)))
         },
     );
     let s = session.clone();
     engine.register_fn("disconnect", move |n: &mut NetworkObj, c: ContainerObj| {
-        rt(s.disconnect(&n.name, &c.id))
+        rt(s.with_docker(|d| d.disconnect_network(&n.name, &c.id)))
     });
     // The ingester, by its alias: disconnecting it is an outage whose name stops resolving.
     let s = session.clone();
     engine.register_fn("connect", move |n: &mut NetworkObj, ing: IngesterHandle| {
-        rt(s.connect(
-            &n.name,
-            &ing.container_id,
-            &[crate::ingester::HOSTNAME.to_string()],
-        ))
+        let alias = [crate::ingester::HOSTNAME.to_string()];
+        rt(s.with_docker(|d| d.connect_network(&n.name, &ing.container_id, &alias)))
     });
     let s = session.clone();
     engine.register_fn(
         "disconnect",
-        move |n: &mut NetworkObj, ing: IngesterHandle| rt(s.disconnect(&n.name, &ing.container_id)),
+        move |n: &mut NetworkObj, ing: IngesterHandle| {
+            rt(s.with_docker(|d| d.disconnect_network(&n.name, &ing.container_id)))
+        },
     );
     let s = session.clone();
     engine.register_fn("remove", move |n: &mut NetworkObj| {

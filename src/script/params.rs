@@ -61,7 +61,7 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
                 Some(raw) => rt(parse_like(key, raw, &default))?,
                 None => default,
             };
-            s.record_param(key, &value.to_string());
+            s.ledger.record_param(key, &value.to_string());
             Ok(value)
         },
     );
@@ -69,7 +69,7 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     engine.register_fn("param", move |key: &str| -> FnResult<Dynamic> {
         match s.settings.params.get(key) {
             Some(raw) => {
-                s.record_param(key, raw);
+                s.ledger.record_param(key, raw);
                 Ok(Dynamic::from(raw.clone()))
             }
             None => Err(format!("parameter `{key}` is not set: pass --set {key}=VALUE").into()),

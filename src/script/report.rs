@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Engine, Map};
 
-use super::{FnResult, rt};
+use super::{FnResult, convert, rt};
 use crate::bench::result::BenchmarkResult;
 use crate::bench::threshold::{Limit, Metric};
 use crate::report::plot::LineChart;
-use crate::report::table;
+use crate::report::{format, table};
 use crate::session::Session;
 
 fn result_from(value: &Dynamic) -> FnResult<BenchmarkResult> {
@@ -29,10 +29,7 @@ fn limits(map: &Map) -> anyhow::Result<Vec<Limit>> {
             let metric = Metric::parse(&key)
                 .map_err(|e| anyhow::anyhow!("thresholds, scenario `{scenario}`: {e}"))?;
             // Strings are accepted so that `--set max_cpu_pct=5` can pass straight through.
-            let limit = value
-                .as_float()
-                .ok()
-                .or_else(|| value.as_int().ok().map(|i| i as f64))
+            let limit = convert::number(&value)
                 .or_else(|| {
                     value
                         .clone()
@@ -62,19 +59,17 @@ fn header_text(title: &str, params: &std::collections::BTreeMap<String, String>)
 }
 
 fn number(value: &Dynamic, what: &str) -> anyhow::Result<f64> {
-    value
-        .as_float()
-        .ok()
-        .or_else(|| value.as_int().ok().map(|i| i as f64))
+    convert::number(value)
         .ok_or_else(|| anyhow::anyhow!("{what} must be a number, not {}", value.type_name()))
 }
 
 /// `#{ title, x_label, y_label, series: #{ name: [[x, y], ...] } }`
 fn line_chart(map: &Map) -> anyhow::Result<LineChart> {
-    const KEYS: [&str; 4] = ["title", "x_label", "y_label", "series"];
-    if let Some(key) = map.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        anyhow::bail!("plot_lines: unknown key `{key}`: use {}", KEYS.join(", "));
-    }
+    convert::check_keys(
+        map,
+        &["title", "x_label", "y_label", "series"],
+        "plot_lines",
+    )?;
     let text = |key: &str| map.get(key).map(|v| v.to_string()).unwrap_or_default();
     let series = map
         .get("series")
@@ -120,14 +115,14 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     });
     let s = session.clone();
     engine.register_fn("save", move |result: Dynamic| -> FnResult<()> {
-        rt(s.save(result_from(&result)?))
+        rt(s.ledger.save(result_from(&result)?))
     });
     let s = session.clone();
     engine.register_fn(
         "thresholds",
         move |result: Dynamic, map: Map| -> FnResult<Array> {
             let result = result_from(&result)?;
-            let checks = rt(s.check_thresholds(&result, &rt(limits(&map))?))?;
+            let checks = rt(s.ledger.check_thresholds(&result, &rt(limits(&map))?))?;
             for check in &checks {
                 println!("threshold {check}");
             }
@@ -140,7 +135,7 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     );
     let s = session.clone();
     engine.register_fn("header", move |title: &str| {
-        println!("{}", header_text(title, &s.params_read()));
+        println!("{}", header_text(title, &s.ledger.params_read()));
     });
     engine.register_fn("table", |headers: Array, rows: Array| -> FnResult<()> {
         let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
@@ -165,6 +160,12 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
         ))?;
         eprintln!("plot written to {path}");
         Ok(())
+    });
+    engine.register_fn("pct", |value: Dynamic| {
+        format::percent(convert::number(&value))
+    });
+    engine.register_fn("delta", |pct: Dynamic, p: Dynamic| {
+        format::delta_brief(convert::number(&pct), convert::number(&p))
     });
     let s = session.clone();
     engine.register_fn("now", move || s.elapsed_s());

@@ -1,11 +1,11 @@
 //! A scenario's `schedule`: closures the script wants called while each run is in
 //! progress, `[#{ after: 3.0, action: || ing.stop(), label: "outage" }]`.
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 use rhai::{Dynamic, FnPtr, Map, NativeCallContext};
 
 use super::convert;
-use crate::session::ScheduledAction;
+use crate::measure::actions::ScheduledAction;
 
 const ACTION_KEYS: [&str; 3] = ["after", "action", "label"];
 
@@ -18,14 +18,11 @@ fn entry<'a>(
     let map = item.clone().try_cast::<Map>().ok_or_else(|| {
         anyhow!("{what}: schedule entry {index} must be a map such as #{{ after: 3.0, action: || ing.stop() }}")
     })?;
-    for key in map.keys() {
-        if !ACTION_KEYS.contains(&key.as_str()) {
-            bail!(
-                "{what}: unknown key `{key}` in schedule entry {index}: use {}",
-                ACTION_KEYS.join(", ")
-            );
-        }
-    }
+    convert::check_keys(
+        &map,
+        &ACTION_KEYS,
+        &format!("{what}, schedule entry {index}"),
+    )?;
     let after = map
         .get("after")
         .ok_or_else(|| anyhow!("{what}: schedule entry {index} needs `after` (seconds)"))?;

@@ -1,0 +1,137 @@
+//! Measured runs: one run with what the ingesters on its network received, and the
+//! experiment's runner, which makes such runs and shows their progress.
+
+use std::time::Duration;
+
+use anyhow::Result;
+
+use super::Session;
+use crate::bench::experiment::{Experiment, Runner, Step, Stopped};
+use crate::bench::result::BenchmarkResult;
+use crate::bench::spec::{ImageRef, RunOptions, ScenarioSpec};
+use crate::ingester::stats::RunCounts;
+use crate::measure::actions::{ScheduledAction, fire_during};
+use crate::measure::record::RunRecord;
+use crate::measure::runner::{RunOutcome, RunPlan, run_measured};
+use crate::report::progress::{Progress, run_line};
+
+impl Session {
+    /// One measured run of a scenario, with what the ingesters on its network received.
+    /// `actions` fire at their time after the container starts (see `fire_during`).
+    pub fn run(
+        &self,
+        image: &ImageRef,
+        spec: &ScenarioSpec,
+        options: &RunOptions,
+        actions: &mut [ScheduledAction<'_>],
+    ) -> Result<RunOutcome> {
+        let docker = self.docker()?.clone();
+        let volume = self.init_volume()?;
+        let name = self.next_name(&format!("{}-run", image.name));
+        let plan = RunPlan {
+            container: spec.container_plan(&image.tag, name, "benchmark"),
+            argv: self.argv_for(&image.tag, spec.cmd.as_deref())?,
+            timeout: spec.timeout.unwrap_or(options.timeout),
+        };
+        let ingesters = self.ingesters_on(spec.network.as_deref());
+        self.block_on(async {
+            for ingester in ingesters.iter().filter(|i| i.is_running()) {
+                ingester.stats(true).await?;
+            }
+            Ok(())
+        })?;
+        for ingester in &ingesters {
+            self.resources().carried.remove(&ingester.container_id);
+        }
+        let mut outcome = if actions.is_empty() {
+            self.block_on(run_measured(&docker, &volume, &plan, None))?
+        } else {
+            let run = move |started| async move {
+                run_measured(&docker, &volume, &plan, Some(started)).await
+            };
+            let (mut outcome, events) = fire_during(&self.bridge, run, actions)?;
+            outcome.record.actions = events;
+            outcome
+        };
+        if !ingesters.is_empty() {
+            let mut counts = RunCounts::default();
+            for ingester in &ingesters {
+                if let Some(carried) = self.resources().carried.remove(&ingester.container_id) {
+                    counts.add(&carried);
+                }
+                if ingester.is_running() {
+                    counts.add(&self.block_on(ingester.stats(true))?);
+                }
+            }
+            if let Some(started) = outcome.record.started_unix_s {
+                for event in &mut counts.timeline {
+                    event.t_s = Some(event.unix_s - started);
+                }
+            }
+            outcome.record.ingester = Some(counts);
+        }
+        Ok(outcome)
+    }
+
+    /// Runs an experiment on `image`. What it measured before an error is kept in the
+    /// ledger, and the report files are rewritten with it, before the error is returned.
+    pub fn experiment(
+        &self,
+        image: &ImageRef,
+        specs: &[ScenarioSpec],
+        options: &RunOptions,
+        schedules: &mut [Vec<ScheduledAction<'_>>],
+    ) -> Result<BenchmarkResult> {
+        let experiment = Experiment::new(image, specs, options)?;
+        let total = specs.len() * (options.warmup + options.runs);
+        let mut runner = MeasuredRuns {
+            session: self,
+            image,
+            progress: Progress::new(&image.name, total),
+        };
+        let outcome = experiment.run(&mut runner, schedules, &mut fastrand::Rng::new());
+        drop(runner);
+        outcome.map_err(|Stopped { partial, error }| {
+            self.ledger.add_partial(partial);
+            error
+        })
+    }
+}
+
+/// The experiment's runner: real runs in Docker, progress on stderr.
+struct MeasuredRuns<'a> {
+    session: &'a Session,
+    image: &'a ImageRef,
+    progress: Progress,
+}
+
+impl Runner for MeasuredRuns<'_> {
+    fn run(
+        &mut self,
+        spec: &ScenarioSpec,
+        options: &RunOptions,
+        actions: &mut [ScheduledAction<'_>],
+    ) -> Result<RunRecord> {
+        Ok(self.session.run(self.image, spec, options, actions)?.record)
+    }
+
+    fn pause(&mut self, duration: Duration) -> Result<()> {
+        self.session.sleep(duration)
+    }
+
+    fn starting(&mut self, step: Step<'_>) {
+        self.progress
+            .starting(step.scenario, step.what(), step.round, step.rounds);
+    }
+
+    fn finished(&mut self, step: Step<'_>, record: &RunRecord) {
+        self.progress.finished_run(run_line(
+            &self.image.name,
+            step.scenario,
+            step.what(),
+            step.round,
+            step.rounds,
+            record,
+        ));
+    }
+}

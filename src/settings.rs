@@ -1,0 +1,31 @@
+//! What the command line gave the script: the script, the folders, the parameters, the
+//! run defaults and the report files.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::bench::spec::RunOptions;
+use crate::report::Provenance;
+use crate::report::outputs::Outputs;
+
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub script: PathBuf,
+    pub benchmarks: Vec<PathBuf>,
+    pub params: BTreeMap<String, String>,
+    pub defaults: RunOptions,
+    pub outputs: Outputs,
+}
+
+impl Settings {
+    /// How the results were made, as the report files state it.
+    pub fn provenance(&self) -> Provenance {
+        Provenance {
+            script: self.script.display().to_string(),
+            params: self.params.clone(),
+            runs: self.defaults.runs,
+            warmup: self.defaults.warmup,
+            timeout_s: self.defaults.timeout.as_secs_f64(),
+        }
+    }
+}
