@@ -6,12 +6,13 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 
+use super::http::{HttpResponse, respond};
 use super::mode::Mode;
-use super::server::{HttpResponse, IngesterState, respond};
+use super::state::IngesterState;
 
 /// `GET /stats` (add `?reset=true` to start a new window), `POST /reset`,
 /// `GET /mode`, `PUT /mode` with a JSON mode such as `{"mode":"fast"}`, `GET /health`.
-pub async fn handle_control(
+pub(super) async fn handle_control(
     state: Arc<IngesterState>,
     request: Request<Incoming>,
     _reset: Arc<tokio::sync::Notify>,

@@ -1,11 +1,14 @@
 //! The built-in ingester: a Pyroscope-compatible server that counts what agents upload.
 
 pub mod client;
-pub mod control;
+mod control;
+mod http;
 pub mod image;
+mod ingest;
 pub mod mode;
 pub mod protocol;
 pub mod server;
+mod state;
 pub mod stats;
 
 /// The port agents upload to, inside the benchmark network.
