@@ -41,6 +41,7 @@ fn settings(args: &RunArgs) -> Result<Settings> {
         .script
         .clone()
         .context("give a script to run, e.g. scripts/default.rhai")?;
+    script::read_script(&script)?;
     for dir in &args.benchmarks {
         benchmark_name(dir)?;
     }
@@ -130,7 +131,6 @@ enum Ending {
 async fn run(args: RunArgs) -> Result<i32> {
     let settings = settings(&args)?;
     settings.outputs.validate()?;
-    script::read_script(&settings.script)?;
     let docker = DockerHost::connect(SessionLabels::for_this_process()).await?;
     let leftovers = docker.sweep(Scope::DeadSessions).await?;
     if leftovers != Default::default() {

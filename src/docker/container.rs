@@ -53,6 +53,16 @@ pub enum WaitOutcome {
     TimedOut,
 }
 
+impl WaitOutcome {
+    /// The exit code; `None` when the container had to be killed.
+    pub fn exit_code(self) -> Option<i64> {
+        match self {
+            WaitOutcome::Exited(code) => Some(code),
+            WaitOutcome::TimedOut => None,
+        }
+    }
+}
+
 /// Docker's view of a finished container.
 #[derive(Debug, Clone, Default)]
 pub struct ContainerTimes {

@@ -9,19 +9,8 @@ use rhai::{Dynamic, Engine, Map};
 use super::convert;
 use super::types::ContainerObj;
 use super::{FnResult, rt};
-use crate::docker::container::WaitOutcome;
 use crate::docker::image::BuiltImage;
 use crate::session::Session;
-
-/// Waits at most `limit`: the exit code, or `()` when the container had to be killed.
-fn wait(session: &Session, id: &str, limit: Duration) -> FnResult<Dynamic> {
-    Ok(
-        match rt(session.with_docker(|d| d.wait_container(id, limit)))? {
-            WaitOutcome::Exited(code) => Dynamic::from_int(code),
-            WaitOutcome::TimedOut => Dynamic::UNIT,
-        },
-    )
-}
 
 pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     engine
@@ -57,14 +46,16 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     let s = session.clone();
     engine.register_fn("wait", move |c: &mut ContainerObj| -> FnResult<Dynamic> {
         let limit = s.settings.defaults.timeout;
-        wait(&s, &c.id, limit)
+        let waited = rt(s.with_docker(|d| d.wait_container(&c.id, limit)))?;
+        Ok(waited.exit_code().map_or(Dynamic::UNIT, Dynamic::from_int))
     });
     let s = session.clone();
     engine.register_fn(
         "wait",
         move |c: &mut ContainerObj, seconds: Dynamic| -> FnResult<Dynamic> {
             let limit = rt(convert::seconds(&seconds, "timeout"))?;
-            wait(&s, &c.id, limit)
+            let waited = rt(s.with_docker(|d| d.wait_container(&c.id, limit)))?;
+            Ok(waited.exit_code().map_or(Dynamic::UNIT, Dynamic::from_int))
         },
     );
     let s = session.clone();

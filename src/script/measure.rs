@@ -48,22 +48,6 @@ fn experiment(
 pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     let s = session.clone();
     engine.register_fn(
-        "run",
-        move |context: NativeCallContext, image: Dynamic, spec: Map| -> FnResult<Dynamic> {
-            let image = rt(convert::image(&image))?;
-            let parsed = rt(convert::scenario_spec(&spec, "run"))?;
-            let mut actions = rt(schedule::actions(&context, &spec, "run"))?;
-            let outcome = rt(s.run(&image, &parsed, &s.settings.defaults, &mut actions))?;
-            let mut record = to_dynamic(&outcome.record)?;
-            if let Some(map) = record.write_lock::<Map>().as_deref_mut() {
-                map.insert("log".into(), outcome.log.into());
-            }
-            Ok(record)
-        },
-    );
-
-    let s = session.clone();
-    engine.register_fn(
         "measure",
         move |context: NativeCallContext, image: Dynamic, spec: Map, options: Map| {
             experiment(&s, &context, &image, &[spec], &options)
@@ -89,6 +73,22 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
         "compare",
         move |context: NativeCallContext, image: Dynamic, list: Array| {
             experiment(&s, &context, &image, &rt(maps(&list))?, &Map::new())
+        },
+    );
+
+    let s = session.clone();
+    engine.register_fn(
+        "run",
+        move |context: NativeCallContext, image: Dynamic, spec: Map| -> FnResult<Dynamic> {
+            let image = rt(convert::image(&image))?;
+            let parsed = rt(convert::scenario_spec(&spec, "run"))?;
+            let mut actions = rt(schedule::actions(&context, &spec, "run"))?;
+            let outcome = rt(s.run(&image, &parsed, &s.settings.defaults, &mut actions))?;
+            let mut record = to_dynamic(&outcome.record)?;
+            if let Some(map) = record.write_lock::<Map>().as_deref_mut() {
+                map.insert("log".into(), outcome.log.into());
+            }
+            Ok(record)
         },
     );
 }
