@@ -10,6 +10,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
 use crate::bench::spec::RunOptions;
+use crate::bench::threshold::Metric;
 use crate::cli::{Cli, Command, IngesterArgs, RunArgs};
 use crate::docker::DockerHost;
 use crate::docker::cleanup::Scope;
@@ -21,6 +22,10 @@ use crate::ingester::server::{ServeConfig, run as serve_ingester};
 use crate::script;
 use crate::session::Session;
 use crate::settings::Settings;
+
+/// The longest `--timeout`, 11.6 days: a run longer than that is a mistake, and beyond it
+/// deadlines overflow.
+const MAX_TIMEOUT_S: f64 = 1e6;
 
 /// Exit code after an interrupt, as shells report SIGINT.
 pub const EXIT_INTERRUPTED: i32 = 130;
@@ -45,13 +50,24 @@ fn settings(args: &RunArgs) -> Result<Settings> {
     for dir in &args.benchmarks {
         benchmark_name(dir)?;
     }
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+    if !(args.timeout > 0.0 && args.timeout <= MAX_TIMEOUT_S) {
         bail!(
-            "--timeout must be a positive number of seconds, not {}",
+            "--timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT_S:e}, not {}",
             args.timeout
         );
     }
+    if args.runs == Some(0) {
+        bail!("--runs must be at least 1");
+    }
     let mut params: BTreeMap<String, String> = args.params.iter().cloned().collect();
+    // Limits are read by thresholds() only after a whole benchmark: check their form now.
+    for (key, value) in &params {
+        if Metric::parse(key).is_ok() && value.trim().parse::<f64>().is_err() {
+            bail!(
+                "--set {key}={value}: a limit must be a number (percent, or profiles per run)"
+            );
+        }
+    }
     // Scripts read these with param("runs", ...) too; only when given, so that a script's
     // own default (param("runs", 2)) holds otherwise.
     for (key, value) in [("runs", args.runs), ("warmup", args.warmup)] {

@@ -18,13 +18,18 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// A count the command line gave (`--runs` or `--set runs=`), if it gave one.
+    fn flag(&self, key: &str) -> Option<usize> {
+        self.params.get(key)?.trim().parse().ok()
+    }
+
     /// How the results were made, as the report files state it.
     pub fn provenance(&self) -> Provenance {
         Provenance {
             script: self.script.display().to_string(),
             params: self.params.clone(),
-            runs: self.defaults.runs,
-            warmup: self.defaults.warmup,
+            runs: self.flag("runs"),
+            warmup: self.flag("warmup"),
             timeout_s: self.defaults.timeout.as_secs_f64(),
         }
     }

@@ -82,6 +82,15 @@ impl<'a> Experiment<'a> {
                 );
             }
         }
+        if let Some(baseline) = &options.baseline
+            && !seen.contains(baseline.as_str())
+        {
+            let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+            bail!(
+                "the option `baseline` names `{baseline}`, which is no scenario here: use one of {}",
+                names.join(", ")
+            );
+        }
         Ok(Self {
             image,
             specs,
@@ -104,7 +113,12 @@ impl<'a> Experiment<'a> {
             scenarios: self
                 .specs
                 .iter()
-                .map(|s| ScenarioResult::new(&s.name, s.profiling))
+                .map(|spec| ScenarioResult {
+                    planned_runs: self.options.runs,
+                    warmup: self.options.warmup,
+                    timeout_s: spec.timeout.unwrap_or(self.options.timeout).as_secs_f64(),
+                    ..ScenarioResult::new(&spec.name, spec.profiling)
+                })
                 .collect(),
             complete: false,
             warnings: Vec::new(),
@@ -116,6 +130,18 @@ impl<'a> Experiment<'a> {
         let outcome = self.run_slots(runner, &slots, schedules, rng, &mut result);
         result.finalize(self.options.baseline.as_deref());
         match outcome {
+            Ok(()) if !result.measured_anything() => {
+                // With keep_going every run may fail; an empty result must not pass as one.
+                result.complete = true;
+                Err(Stopped {
+                    partial: result,
+                    error: anyhow::anyhow!(
+                        "benchmark `{}`: every run failed, so nothing was measured; each \
+                         run's failure is in the JSON",
+                        self.image.name
+                    ),
+                })
+            }
             Ok(()) => {
                 result.complete = true;
                 Ok(result)

@@ -174,6 +174,13 @@ impl Overhead {
 pub struct ScenarioResult {
     pub name: String,
     pub profiling: bool,
+    /// What the experiment set out to do: measured runs, warm-up runs, each run's limit.
+    #[serde(default)]
+    pub planned_runs: usize,
+    #[serde(default)]
+    pub warmup: usize,
+    #[serde(default)]
+    pub timeout_s: f64,
     pub runs: Vec<RunRecord>,
     pub summary: Summary,
     /// `None` for the baseline itself.
@@ -342,6 +349,24 @@ impl BenchmarkResult {
             Some(name) => find(name),
             None => find("baseline").or_else(|| self.scenarios.iter().position(|s| !s.profiling)),
         }
+    }
+
+    /// The scenario the others were compared with: the one their overheads name, else
+    /// the default choice of `baseline_index`.
+    pub fn compared_baseline(&self) -> Option<usize> {
+        let named = self
+            .scenarios
+            .iter()
+            .find_map(|s| s.overhead.as_ref().map(|o| o.baseline.as_str()));
+        match named {
+            Some(name) => self.scenarios.iter().position(|s| s.name == name),
+            None => self.baseline_index(None),
+        }
+    }
+
+    /// True when at least one run of one scenario succeeded.
+    pub fn measured_anything(&self) -> bool {
+        self.scenarios.iter().any(|s| s.runs.iter().any(RunRecord::succeeded))
     }
 
     /// Recomputes every summary, every overhead against the baseline, and the warnings.

@@ -123,7 +123,7 @@ impl fmt::Display for Check {
 /// scenario but the baseline, and skips figures a scenario cannot have (profiles where
 /// no ingester listened).
 pub fn evaluate(result: &BenchmarkResult, limits: &[Limit]) -> Result<Vec<Check>> {
-    let base = result.baseline_index(None);
+    let base = result.compared_baseline();
     let mut checks = Vec::new();
     for limit in limits {
         if !limit.limit.is_finite() {
@@ -228,6 +228,23 @@ mod tests {
         assert!(checks[0].passed);
         let checks = evaluate(&result(), &[limit("down", Metric::MinProfiles, 1.0)]).unwrap();
         assert!(!checks[0].passed && checks[0].value.is_none());
+    }
+
+    #[test]
+    fn the_baseline_the_experiment_used_is_the_one_left_out() {
+        // compare(..., #{ baseline: "ref" }) beside a scenario named "baseline".
+        let mut result = result();
+        result.scenarios[0].overhead = Some(Overhead {
+            baseline: "up".into(),
+            cpu_pct: Some(2.0),
+            ..Default::default()
+        });
+        result.scenarios[1].overhead = None;
+        result.scenarios[2].overhead.as_mut().unwrap().baseline = "up".into();
+        let checks = evaluate(&result, &[limit("*", Metric::MaxCpuPct, 5.0)]).unwrap();
+        let checked: Vec<&str> = checks.iter().map(|c| c.scenario.as_str()).collect();
+        assert_eq!(checked, ["baseline", "down"]);
+        assert!(checks.iter().all(|c| c.value.is_some()), "{checks:?}");
     }
 
     #[test]

@@ -14,6 +14,18 @@ use crate::docker::container::{ContainerPlan, VolumeMount, WaitOutcome};
 
 /// Lines of a failed run's log quoted in its failure message.
 pub const LOG_TAIL_LINES: usize = 20;
+/// Between a failure's reason and the log lines quoted after it.
+const LOG_TAIL_INTRO: &str = "; last log lines:";
+
+/// A failure in one line, for progress: the reason and the log's last line.
+pub fn failure_headline(failure: &str) -> String {
+    let mut lines = failure.lines();
+    let reason = lines.next().unwrap_or_default();
+    match (reason.strip_suffix(LOG_TAIL_INTRO), lines.last()) {
+        (Some(reason), Some(last)) => format!("{reason} (last log line: {})", last.trim()),
+        _ => reason.to_string(),
+    }
+}
 
 /// What to run, fully resolved.
 #[derive(Debug, Clone, Default)]
@@ -90,7 +102,7 @@ async fn observe(
         if tail.is_empty() {
             format!("{reason} (the log is empty)")
         } else {
-            format!("{reason}; last log lines:\n{tail}")
+            format!("{reason}{LOG_TAIL_INTRO}\n{tail}")
         }
     });
     Ok(RunOutcome { record, log })
@@ -130,6 +142,19 @@ mod tests {
         assert_eq!(log_tail("a\nb\nc\n", 2), "b\nc");
         assert_eq!(log_tail("a", 5), "a");
         assert_eq!(log_tail("", 5), "");
+    }
+
+    #[test]
+    fn a_failure_headline_keeps_the_reason_and_the_last_log_line() {
+        let failure = format!("exited with code 3{LOG_TAIL_INTRO}\nstarting\n  boom: no such file\n");
+        assert_eq!(
+            failure_headline(&failure),
+            "exited with code 3 (last log line: boom: no such file)"
+        );
+        assert_eq!(
+            failure_headline("exited with code 3 (the log is empty)"),
+            "exited with code 3 (the log is empty)"
+        );
     }
 
     #[test]

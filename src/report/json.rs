@@ -15,8 +15,8 @@ struct Meta<'a> {
     version: &'static str,
     script: &'a str,
     params: &'a BTreeMap<String, String>,
-    runs: usize,
-    warmup: usize,
+    runs: Option<usize>,
+    warmup: Option<usize>,
     timeout_s: f64,
 }
 

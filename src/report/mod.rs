@@ -18,7 +18,8 @@ use std::collections::BTreeMap;
 pub struct Provenance {
     pub script: String,
     pub params: BTreeMap<String, String>,
-    pub runs: usize,
-    pub warmup: usize,
+    /// `--runs` and `--warmup` when given; what each experiment ran is in its scenarios.
+    pub runs: Option<usize>,
+    pub warmup: Option<usize>,
     pub timeout_s: f64,
 }

@@ -30,7 +30,7 @@ fn values(scenario: &ScenarioResult, figure: Figure) -> Vec<f64> {
 
 /// The baseline band: the median's 95% interval, or its range when runs are too few.
 fn band(result: &BenchmarkResult, figure: Figure) -> Option<(f64, f64)> {
-    let base = &result.scenarios[result.baseline_index(None)?];
+    let base = &result.scenarios[result.compared_baseline()?];
     let spread = crate::stats::spread(&values(base, figure))?;
     Some(match spread.median_ci {
         Some([low, high]) => (low, high),

@@ -5,6 +5,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::format;
 use crate::measure::record::RunRecord;
+use crate::measure::runner::failure_headline;
 
 pub struct Progress {
     bar: ProgressBar,
@@ -55,7 +56,7 @@ pub fn run_line(
     record: &RunRecord,
 ) -> String {
     let detail = match &record.failure {
-        Some(failure) => format!("FAILED: {}", failure.lines().next().unwrap_or_default()),
+        Some(failure) => format!("FAILED: {}", failure_headline(failure)),
         None => {
             let uploads = record
                 .ingester

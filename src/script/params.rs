@@ -58,7 +58,11 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
         "param",
         move |key: &str, default: Dynamic| -> FnResult<Dynamic> {
             let value = match s.settings.params.get(key) {
-                Some(raw) => rt(parse_like(key, raw, &default))?,
+                Some(raw) => {
+                    // Read, even when malformed: the type error is the one message it needs.
+                    s.ledger.record_param(key, raw);
+                    rt(parse_like(key, raw, &default))?
+                }
                 None => default,
             };
             s.ledger.record_param(key, &value.to_string());

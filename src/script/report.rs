@@ -169,9 +169,14 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
     });
     let s = session.clone();
     engine.register_fn("now", move || s.elapsed_s());
+    // Registered for each number type: Rhai's own `sleep(INT)` and `sleep(FLOAT)` match
+    // those exactly and would win over a `Dynamic` one, and Ctrl-C cannot stop them.
     let s = session.clone();
-    engine.register_fn("sleep", move |seconds: Dynamic| -> FnResult<()> {
-        let duration = rt(super::convert::seconds(&seconds, "sleep"))?;
+    let sleep = move |seconds: Dynamic| -> FnResult<()> {
+        let duration = rt(convert::seconds(&seconds, "sleep"))?;
         rt(s.sleep(duration))
-    });
+    };
+    let sleep_int = sleep.clone();
+    engine.register_fn("sleep", move |seconds: rhai::INT| sleep_int(seconds.into()));
+    engine.register_fn("sleep", move |seconds: rhai::FLOAT| sleep(seconds.into()));
 }

@@ -312,6 +312,46 @@ fn each_scenario_gets_its_own_schedule() {
 }
 
 #[test]
+fn every_run_failed_is_an_error_even_with_keep_going() {
+    let mut runner = FakeRunner {
+        fail_at: (0..4).collect(),
+        ..Default::default()
+    };
+    let options = RunOptions {
+        keep_going: true,
+        ..options(2, 0)
+    };
+    let stopped = run(&["baseline", "up"], &options, &mut runner).unwrap_err();
+    assert_eq!(
+        stopped.error.to_string(),
+        "benchmark `fib`: every run failed, so nothing was measured; each run's failure is in the JSON"
+    );
+    assert_eq!(runner.calls.len(), 4);
+    assert_eq!(stopped.partial.scenarios[1].runs.len(), 2);
+}
+
+#[test]
+fn each_scenario_records_what_was_planned() {
+    let (image, mut specs) = (image(), specs(&["baseline", "up"]));
+    specs[1].timeout = Some(Duration::from_secs(7));
+    let options = options(3, 2);
+    let result = Experiment::new(&image, &specs, &options)
+        .unwrap()
+        .run(
+            &mut FakeRunner::default(),
+            &mut [],
+            &mut fastrand::Rng::with_seed(1),
+        )
+        .unwrap();
+    let planned: Vec<(usize, usize, f64)> = result
+        .scenarios
+        .iter()
+        .map(|s| (s.planned_runs, s.warmup, s.timeout_s))
+        .collect();
+    assert_eq!(planned, [(3, 2, 300.0), (3, 2, 7.0)]);
+}
+
+#[test]
 fn experiments_that_cannot_be_compared_are_refused_before_any_run() {
     let (image, options) = (image(), options(1, 0));
     let none = Experiment::new(&image, &[], &options).err().unwrap();
@@ -321,5 +361,16 @@ fn experiments_that_cannot_be_compared_are_refused_before_any_run() {
     assert_eq!(
         error.to_string(),
         "two scenarios are named `a`: give each a distinct name"
+    );
+    let named = RunOptions {
+        baseline: Some("ref".into()),
+        ..options.clone()
+    };
+    let error = Experiment::new(&image, &specs(&["baseline", "up"]), &named)
+        .err()
+        .unwrap();
+    assert_eq!(
+        error.to_string(),
+        "the option `baseline` names `ref`, which is no scenario here: use one of baseline, up"
     );
 }
