@@ -87,3 +87,99 @@ pub fn title(result: &BenchmarkResult) -> String {
     };
     format!("{} [{}]{status}", result.name, result.image)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::figure::Unit;
+    use crate::report::fixtures::{close, complete, stopped};
+
+    #[test]
+    fn a_row_per_scenario_in_the_order_of_the_headers() {
+        let result = complete();
+        let rows = rows(&result);
+        let column = |header: &str| HEADERS.iter().position(|h| *h == header).unwrap();
+        let cells = |index: usize| {
+            rows.iter()
+                .map(|row| row[index].as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            cells(column("scenario")),
+            ["baseline", "pyroscope agent", "pyroscope idle"]
+        );
+        assert_eq!(cells(column("runs ok")), ["8/8", "8/9", "8/8"]);
+        assert_eq!(cells(column("profiles/run")), ["-", "3", "1"]);
+        let agent = &result.scenarios[1].summary;
+        assert!(close(agent.docker_wall_s.unwrap(), 2.132 + 0.5));
+        assert_eq!(rows[1][column("docker wall (median)")], "2.632 s");
+        assert_eq!(
+            rows[1][column("CPU user+sys")],
+            format::with_spread(Unit::Seconds, agent.cpu.as_ref())
+        );
+        assert!(rows[1][column("CPU user+sys")].starts_with("2.460 s ±"));
+    }
+
+    #[test]
+    fn overheads_read_baseline_a_change_or_no_difference() {
+        let rows = rows(&complete());
+        let (wall, cpu) = (7, 8);
+        assert_eq!(HEADERS[wall], "wall overhead");
+        assert_eq!(HEADERS[cpu], "CPU overhead");
+        assert_eq!([&rows[0][wall], &rows[0][cpu]], ["baseline", "baseline"]);
+        assert!(rows[1][wall].starts_with("+4.0% ["), "{}", rows[1][wall]);
+        assert!(rows[1][cpu].starts_with("+20.0% ["), "{}", rows[1][cpu]);
+        assert!(rows[1][cpu].ends_with("(p=0.000)"), "{}", rows[1][cpu]);
+        assert!(rows[2][wall].starts_with("~ (p="), "{}", rows[2][wall]);
+        assert!(rows[2][cpu].starts_with("~ (p="), "{}", rows[2][cpu]);
+    }
+
+    #[test]
+    fn a_scenario_without_successful_runs_shows_dashes() {
+        let rows = rows(&stopped());
+        assert_eq!(rows[0][1], "3/3");
+        assert_eq!(rows[0][2], "2.010 s", "no interval with 3 runs");
+        assert_eq!(rows[1][1], "0/1");
+        assert!(rows[1][2..].iter().all(|cell| cell == "-"), "{:?}", rows[1]);
+    }
+
+    #[test]
+    fn paired_lines_only_with_two_rounds_or_more() {
+        let lines = paired_lines(&complete());
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].starts_with("pyroscope agent: wall +4.0% ["),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[0].contains(", CPU +20.0% ["), "{}", lines[0]);
+        assert!(lines[0].ends_with(" (8 rounds)"), "{}", lines[0]);
+        assert!(
+            lines[1].starts_with("pyroscope idle: wall ~ (p="),
+            "{}",
+            lines[1]
+        );
+        assert!(paired_lines(&stopped()).is_empty());
+
+        let mut unpaired = complete();
+        for scenario in &mut unpaired.scenarios {
+            for run in &mut scenario.runs {
+                run.round = None;
+            }
+        }
+        unpaired.finalize(None);
+        assert!(paired_lines(&unpaired).is_empty());
+    }
+
+    #[test]
+    fn the_title_says_when_the_experiment_stopped() {
+        assert_eq!(
+            title(&complete()),
+            "fibonacci-rust [pyrobench/fibonacci-rust:latest]"
+        );
+        assert_eq!(
+            title(&stopped()),
+            "fibonacci-python [pyrobench/fibonacci-python:latest] (stopped part-way)"
+        );
+    }
+}

@@ -137,3 +137,143 @@ pub fn render(results: &[BenchmarkResult]) -> Result<String> {
     }
     Ok(String::from_utf8(writer.into_inner()?)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::report::fixtures::{close, complete, stopped};
+
+    /// Each row of the CSV, by column name; checks every row has a cell per column.
+    fn table(results: &[BenchmarkResult]) -> (Vec<String>, Vec<HashMap<String, String>>) {
+        let text = render(results).unwrap();
+        let mut reader = ::csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let headers: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        let rows = reader
+            .records()
+            .map(|record| {
+                let record = record.unwrap();
+                assert_eq!(record.len(), headers.len(), "{record:?}");
+                headers
+                    .iter()
+                    .cloned()
+                    .zip(record.iter().map(String::from))
+                    .collect()
+            })
+            .collect();
+        (headers, rows)
+    }
+
+    /// A number column: `None` when empty.
+    fn number(row: &HashMap<String, String>, column: &str) -> Option<f64> {
+        let text = row
+            .get(column)
+            .unwrap_or_else(|| panic!("no column {column}"));
+        (!text.is_empty()).then(|| text.parse().unwrap())
+    }
+
+    #[test]
+    fn a_row_per_scenario_a_cell_per_column() {
+        let (headers, rows) = table(&[complete(), stopped()]);
+        assert_eq!(rows.len(), 5);
+        let mut unique = headers.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), headers.len(), "column names repeat");
+        let scenarios: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|row| (row["benchmark"].as_str(), row["scenario"].as_str()))
+            .collect();
+        assert_eq!(
+            scenarios,
+            [
+                ("fibonacci-rust", "baseline"),
+                ("fibonacci-rust", "pyroscope agent"),
+                ("fibonacci-rust", "pyroscope idle"),
+                ("fibonacci-python", "baseline"),
+                ("fibonacci-python", "pyroscope agent"),
+            ]
+        );
+    }
+
+    #[test]
+    fn columns_hold_the_summary_and_the_overhead() {
+        let results = [complete(), stopped()];
+        let (_, rows) = table(&results);
+        let scenarios = results.iter().flat_map(|r| &r.scenarios);
+        for (row, scenario) in rows.iter().zip(scenarios) {
+            let s = &scenario.summary;
+            assert_eq!(row["runs"], scenario.runs.len().to_string());
+            assert_eq!(row["ok_runs"], s.ok_runs.to_string());
+            assert_eq!(row["failed_runs"], s.failed_runs.to_string());
+            assert_eq!(row["profiling"], scenario.profiling.to_string());
+            assert_eq!(number(row, "profiles_per_run"), s.ingester_profiles);
+            assert_eq!(number(row, "wall_s_median"), s.wall_s);
+            assert_eq!(number(row, "cpu_s_median"), s.cpu_s);
+            assert_eq!(number(row, "rss_bytes_median"), s.max_rss_bytes);
+            assert_eq!(number(row, "cpu_s_max"), s.cpu.map(|c| c.max));
+            assert_eq!(number(row, "wall_s_stddev"), s.wall.map(|w| w.stddev));
+            assert_eq!(
+                number(row, "cpu_s_ci_low"),
+                s.cpu.and_then(|c| c.median_ci).map(|[low, _]| low)
+            );
+            let Some(o) = &scenario.overhead else {
+                continue;
+            };
+            assert_eq!(row["baseline"], o.baseline);
+            assert_eq!(row["paired_rounds"], o.paired_rounds.to_string());
+            assert_eq!(number(row, "cpu_overhead_pct"), o.cpu_pct);
+            assert_eq!(number(row, "rss_overhead_pct"), o.rss_pct);
+            assert_eq!(number(row, "cpu_p"), o.cpu_p);
+            assert_eq!(
+                number(row, "wall_ci_high_pct"),
+                o.wall_ci_pct.map(|[_, high]| high)
+            );
+            assert_eq!(number(row, "wall_paired_overhead_pct"), o.wall_paired_pct);
+            assert_eq!(number(row, "cpu_paired_p"), o.cpu_paired_p);
+        }
+        let agent = &rows[1];
+        assert_eq!(agent["runs"], "9");
+        assert_eq!(agent["failed_runs"], "1");
+        assert_eq!(agent["profiles_per_run"], "3");
+        assert_eq!(agent["paired_rounds"], "8");
+        assert!(close(number(agent, "cpu_s_median").unwrap(), 2.05 * 1.2));
+        assert!(close(number(agent, "cpu_overhead_pct").unwrap(), 20.0));
+        assert!(number(agent, "cpu_p").unwrap() < 0.001);
+        assert!(close(
+            number(agent, "wall_paired_overhead_pct").unwrap(),
+            4.0
+        ));
+    }
+
+    #[test]
+    fn baseline_rows_leave_the_overhead_columns_empty() {
+        let (headers, rows) = table(&[complete(), stopped()]);
+        let overhead_columns: Vec<&String> = headers
+            .iter()
+            .filter(|h| {
+                h.ends_with("_pct")
+                    || h.ends_with("_p")
+                    || *h == "baseline"
+                    || *h == "paired_rounds"
+            })
+            .collect();
+        assert_eq!(overhead_columns.len(), 3 * 4 + 2 + 2 * 4);
+        for row in rows.iter().filter(|row| row["scenario"] == "baseline") {
+            for column in &overhead_columns {
+                assert_eq!(row[*column], "", "{column} of a baseline row");
+            }
+            assert_ne!(row["wall_s_median"], "");
+        }
+        // Without successful runs: no figures, but still compared with the baseline.
+        let failed = &rows[4];
+        assert_eq!(failed["ok_runs"], "0");
+        assert_eq!(failed["wall_s_median"], "");
+        assert_eq!(failed["cpu_overhead_pct"], "");
+        assert_eq!(failed["baseline"], "baseline");
+        assert_eq!(failed["paired_rounds"], "0");
+    }
+}

@@ -88,4 +88,92 @@ mod tests {
         assert_eq!(name_part("ingester up"), "ingester_up");
         assert_eq!(name_part("a/b"), "a_b");
     }
+
+    use std::collections::HashMap;
+
+    use crate::report::fixtures::{complete, provenance, stopped};
+
+    /// The figures of one benchmark line, by unit; checks each has 9 decimals or none.
+    fn figures_of(line: &str) -> HashMap<String, f64> {
+        let fields: Vec<&str> = line.split(' ').collect();
+        assert_eq!(fields[1], "1", "{line}");
+        fields[2..]
+            .chunks(2)
+            .map(|pair| {
+                let (value, unit) = (pair[0], pair[1]);
+                if let Some((_, decimals)) = value.split_once('.') {
+                    assert_eq!(decimals.len(), 9, "{line}");
+                }
+                (unit.to_string(), value.parse().unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_line_per_successful_run() {
+        let text = render(&provenance(), &[complete(), stopped()]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[2], "pkg: pyrobench");
+        assert_eq!(lines[3], "script: bench/overhead.rhai");
+        assert_eq!(lines[4], "image: pyrobench/fibonacci-rust:latest");
+        let count = |prefix: &str| {
+            lines
+                .iter()
+                .filter(|line| line.starts_with(&format!("{prefix} 1 ")))
+                .count()
+        };
+        assert_eq!(count("BenchmarkFibonacci-rust/scenario=baseline"), 8);
+        assert_eq!(count("BenchmarkFibonacci-rust/scenario=pyroscope_agent"), 8);
+        assert_eq!(count("BenchmarkFibonacci-rust/scenario=pyroscope_idle"), 8);
+        assert_eq!(count("BenchmarkFibonacci-python/scenario=baseline"), 3);
+        assert_eq!(
+            count("BenchmarkFibonacci-python/scenario=pyroscope_agent"),
+            0
+        );
+        let benchmarks = lines.iter().filter(|l| l.starts_with("Benchmark")).count();
+        assert_eq!(benchmarks, 27);
+        assert!(!text.contains("0.400000000"), "the failed runs' wall time");
+        let python = lines
+            .iter()
+            .position(|l| *l == "image: pyrobench/fibonacci-python:latest")
+            .unwrap();
+        assert!(lines[python + 1].starts_with("BenchmarkFibonacci-python/"));
+    }
+
+    #[test]
+    fn each_line_holds_its_runs_figures() {
+        let result = complete();
+        let text = render(&provenance(), std::slice::from_ref(&result));
+        for scenario in &result.scenarios {
+            let prefix = format!(
+                "BenchmarkFibonacci-rust/scenario={} ",
+                name_part(&scenario.name)
+            );
+            let lines = text.lines().filter(|l| l.starts_with(&prefix));
+            let runs = scenario.runs.iter().filter(|run| run.succeeded());
+            for (line, run) in lines.zip(runs) {
+                let figures = figures_of(line);
+                assert!(
+                    (figures["sec/op"] - run.wall_s.unwrap()).abs() < 1e-9,
+                    "{line}"
+                );
+                assert!(
+                    (figures["cpu-sec/op"] - run.cpu_s().unwrap()).abs() < 1e-9,
+                    "{line}"
+                );
+                assert_eq!(
+                    figures["peak-rss-B"],
+                    run.max_rss_bytes.unwrap() as f64,
+                    "{line}"
+                );
+                let profiles = run.ingester.as_ref().map(|c| c.profiles as f64);
+                assert_eq!(figures.get("profiles/op").copied(), profiles, "{line}");
+                assert_eq!(figures.len(), 3 + usize::from(profiles.is_some()), "{line}");
+            }
+        }
+        assert!(text.contains(
+            "BenchmarkFibonacci-rust/scenario=pyroscope_agent 1 2.121600000 sec/op 2.448000000 \
+             cpu-sec/op 67108864 peak-rss-B 3 profiles/op\n"
+        ));
+    }
 }

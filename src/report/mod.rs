@@ -2,6 +2,8 @@
 
 pub mod cells;
 pub mod csv;
+#[cfg(test)]
+mod fixtures;
 pub mod format;
 pub mod gobench;
 pub mod json;

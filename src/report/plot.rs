@@ -216,3 +216,110 @@ pub fn render_lines(chart: &LineChart) -> Result<String> {
     }
     Ok(svg)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures::{complete, count, stopped};
+
+    /// The points of each `<polyline>` drawn in `color` with a stroke 2 wide.
+    fn lines_in(svg: &str, color: &str) -> Vec<Vec<(i32, i32)>> {
+        let style = format!("stroke=\"{color}\" stroke-width=\"2\" points=\"");
+        svg.lines()
+            .filter_map(|line| line.split_once(&style))
+            .map(|(_, points)| {
+                let points = points.split('"').next().unwrap();
+                points
+                    .split_whitespace()
+                    .map(|p| {
+                        let (x, y) = p.split_once(',').unwrap();
+                        (x.parse().unwrap(), y.parse().unwrap())
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_successful_run_is_a_point_in_each_panel() {
+        let results = [complete(), stopped()];
+        let svg = render(&results).unwrap();
+        assert!(svg.starts_with("<svg "), "{}", &svg[..80]);
+        assert!(svg.trim_end().ends_with("</svg>"));
+        let ok_runs: usize = results
+            .iter()
+            .flat_map(|r| &r.scenarios)
+            .map(|s| s.summary.ok_runs)
+            .sum();
+        assert_eq!(ok_runs, 8 + 8 + 8 + 3);
+        assert_eq!(count(&svg, "<circle"), Figure::ALL.len() * ok_runs);
+        for result in &results {
+            for figure in Figure::ALL {
+                let caption = format!(
+                    "\n{}: {} (band: baseline 95% CI)\n",
+                    result.name,
+                    figure.title()
+                );
+                assert_eq!(count(&svg, &caption), 1, "{caption}");
+            }
+        }
+        // Each panel names its scenarios under their columns.
+        assert_eq!(count(&svg, "\npyroscope idle\n"), 3);
+        assert_eq!(count(&svg, "\npyroscope agent\n"), 6);
+    }
+
+    #[test]
+    fn results_without_successful_runs_still_draw() {
+        let mut failed = stopped();
+        failed.scenarios.remove(0);
+        failed.finalize(None);
+        assert_eq!(failed.scenarios[0].summary.ok_runs, 0);
+        let svg = render(&[failed]).unwrap();
+        assert_eq!(count(&svg, "<circle"), 0);
+        assert_eq!(count(&svg, "fibonacci-python: "), 3);
+        assert!(render(&[]).unwrap().starts_with("<svg "));
+    }
+
+    #[test]
+    fn lines_join_their_points_in_order_of_x() {
+        let chart = LineChart {
+            title: "Overhead by upload rate".into(),
+            x_label: "uploads per second".into(),
+            y_label: "CPU overhead (%)".into(),
+            series: vec![
+                // No point at x = 3: a step whose figure was missing.
+                (
+                    "agent".into(),
+                    vec![(1.0, 2.0), (2.0, 3.0), (4.0, 1.0), (5.0, 2.5)],
+                ),
+                ("idle".into(), vec![(3.0, 1.0), (1.0, 0.5), (2.0, 0.8)]),
+            ],
+        };
+        let svg = render_lines(&chart).unwrap();
+        assert!(svg.starts_with("<svg "));
+        assert_eq!(count(&svg, "<circle"), 4 + 3);
+        for text in [
+            "Overhead by upload rate",
+            "uploads per second",
+            "CPU overhead (%)",
+            "agent",
+            "idle",
+        ] {
+            assert_eq!(count(&svg, &format!("\n{text}\n")), 1, "{text}");
+        }
+        for (index, (_, points)) in chart.series.iter().enumerate() {
+            let RGBColor(r, g, b) = palette(index);
+            let color = format!("#{r:02X}{g:02X}{b:02X}");
+            let line = lines_in(&svg, &color)
+                .into_iter()
+                .find(|line| line.len() == points.len())
+                .unwrap_or_else(|| panic!("no line of {} points in {color}", points.len()));
+            assert!(
+                line.windows(2).all(|pair| pair[0].0 < pair[1].0),
+                "{line:?}"
+            );
+        }
+        let empty = render_lines(&LineChart::default()).unwrap();
+        assert_eq!(count(&empty, "<circle"), 0);
+    }
+}

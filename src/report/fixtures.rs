@@ -1,0 +1,195 @@
+//! Results with known figures, built from run records rather than Docker, for the
+//! renderers' tests.
+//!
+//! `fibonacci-rust` (complete): a `baseline` of 8 runs, wall and CPU time 2.00..2.09 s
+//! (median 2.05 s); `pyroscope agent`, the same rounds with wall +4%, CPU +20%, peak RSS
+//! +12 MiB and 3 profiles a run, plus one run that failed (exit code 1); `pyroscope idle`,
+//! the baseline's figures in another order (no difference), 1 profile a run.
+//!
+//! `fibonacci-python` (stopped part-way): a `baseline` of 3 runs and a `pyroscope agent`
+//! whose only run failed.
+
+use std::collections::BTreeMap;
+
+use super::Provenance;
+use crate::bench::result::{BenchmarkResult, ScenarioResult};
+use crate::bench::threshold::{Check, Metric};
+use crate::ingester::stats::RunCounts;
+use crate::measure::record::RunRecord;
+
+pub const MIB: u64 = 1024 * 1024;
+
+/// The baseline's wall and CPU times, round by round (rounds 1 to 8). Sorted they are
+/// 2.00 2.01 2.02 2.04 | 2.06 2.07 2.08 2.09: the median is 2.05.
+pub const BASE_S: [f64; 8] = [2.04, 2.00, 2.08, 2.01, 2.09, 2.02, 2.07, 2.06];
+/// The baseline's peak RSS in MiB, round by round.
+pub const BASE_RSS_MIB: [u64; 8] = [52, 50, 57, 51, 55, 53, 56, 54];
+pub const WALL_FACTOR: f64 = 1.04;
+pub const CPU_FACTOR: f64 = 1.20;
+pub const AGENT_RSS_EXTRA_MIB: u64 = 12;
+pub const AGENT_PROFILES: u64 = 3;
+pub const FAILURE: &str = "exit code 1: ModuleNotFoundError: No module named 'pyroscope'";
+
+pub fn provenance() -> Provenance {
+    Provenance {
+        script: "bench/overhead.rhai".into(),
+        params: BTreeMap::from([
+            ("rate".to_string(), "100".to_string()),
+            ("agent".to_string(), "pyroscope".to_string()),
+        ]),
+        runs: 8,
+        warmup: 1,
+        timeout_s: 120.0,
+    }
+}
+
+/// A successful run: CPU time split 0.25 s system, the rest user.
+pub fn run(round: usize, wall: f64, cpu: f64, rss_bytes: u64) -> RunRecord {
+    RunRecord {
+        wall_s: Some(wall),
+        cpu_user_s: Some(cpu - 0.25),
+        cpu_system_s: Some(0.25),
+        max_rss_bytes: Some(rss_bytes),
+        docker_wall_s: Some(wall + 0.5),
+        exit_code: Some(0),
+        round: Some(round),
+        ..Default::default()
+    }
+}
+
+/// A run the benchmark failed in, after it had measured something.
+pub fn failed_run(round: Option<usize>) -> RunRecord {
+    RunRecord {
+        wall_s: Some(0.4),
+        cpu_user_s: Some(0.3),
+        cpu_system_s: Some(0.05),
+        max_rss_bytes: Some(20 * MIB),
+        docker_wall_s: Some(0.9),
+        exit_code: Some(1),
+        failure: Some(FAILURE.into()),
+        round,
+        ..Default::default()
+    }
+}
+
+pub fn profiles(profiles: u64) -> Option<RunCounts> {
+    Some(RunCounts {
+        requests: profiles,
+        bytes: 4096 * profiles,
+        profiles,
+        samples: 100 * profiles,
+        ..Default::default()
+    })
+}
+
+fn scenario(name: &str, profiling: bool, runs: Vec<RunRecord>) -> ScenarioResult {
+    ScenarioResult {
+        runs,
+        ..ScenarioResult::new(name, profiling)
+    }
+}
+
+/// The complete experiment: baseline, `pyroscope agent`, `pyroscope idle`.
+pub fn complete() -> BenchmarkResult {
+    let rounds = || (1..=8).zip(BASE_S.into_iter().zip(BASE_RSS_MIB));
+    let baseline = rounds()
+        .map(|(round, (s, mib))| run(round, s, s, mib * MIB))
+        .collect();
+    let mut agent: Vec<RunRecord> = rounds()
+        .map(|(round, (s, mib))| RunRecord {
+            ingester: profiles(AGENT_PROFILES),
+            ..run(
+                round,
+                s * WALL_FACTOR,
+                s * CPU_FACTOR,
+                (mib + AGENT_RSS_EXTRA_MIB) * MIB,
+            )
+        })
+        .collect();
+    agent.push(RunRecord {
+        ingester: profiles(0),
+        ..failed_run(None)
+    });
+    let idle = (1..=8)
+        .map(|round| {
+            let other = (round + 2) % 8;
+            RunRecord {
+                ingester: profiles(1),
+                ..run(
+                    round,
+                    BASE_S[other],
+                    BASE_S[other],
+                    BASE_RSS_MIB[other] * MIB,
+                )
+            }
+        })
+        .collect();
+    let mut result = BenchmarkResult {
+        name: "fibonacci-rust".into(),
+        image: "pyrobench/fibonacci-rust:latest".into(),
+        scenarios: vec![
+            scenario("baseline", false, baseline),
+            scenario("pyroscope agent", true, agent),
+            scenario("pyroscope idle", true, idle),
+        ],
+        complete: true,
+        warnings: Vec::new(),
+    };
+    result.finalize(None);
+    result
+}
+
+/// The experiment that stopped: 3 baseline runs, and an agent whose only run failed.
+pub fn stopped() -> BenchmarkResult {
+    let mut result = BenchmarkResult {
+        name: "fibonacci-python".into(),
+        image: "pyrobench/fibonacci-python:latest".into(),
+        scenarios: vec![
+            scenario(
+                "baseline",
+                false,
+                (1..=3)
+                    .map(|round| run(round, BASE_S[round], BASE_S[round], 50 * MIB))
+                    .collect(),
+            ),
+            scenario("pyroscope agent", true, vec![failed_run(Some(1))]),
+        ],
+        complete: false,
+        warnings: Vec::new(),
+    };
+    result.finalize(None);
+    result
+}
+
+/// A limit on the agent's CPU overhead, breached, and one on its profiles, passed.
+pub fn checks(result: &BenchmarkResult) -> Vec<Check> {
+    let agent = &result.scenarios[1];
+    vec![
+        Check {
+            benchmark: result.name.clone(),
+            scenario: agent.name.clone(),
+            metric: Metric::MaxCpuPct,
+            limit: 10.0,
+            value: agent.overhead.as_ref().and_then(|o| o.cpu_pct),
+            passed: false,
+        },
+        Check {
+            benchmark: result.name.clone(),
+            scenario: agent.name.clone(),
+            metric: Metric::MinProfiles,
+            limit: 1.0,
+            value: agent.summary.ingester_profiles,
+            passed: true,
+        },
+    ]
+}
+
+/// Within float rounding of `expected`.
+pub fn close(actual: f64, expected: f64) -> bool {
+    (actual - expected).abs() < 1e-9
+}
+
+/// How many times `needle` occurs in `text`.
+pub fn count(text: &str, needle: &str) -> usize {
+    text.matches(needle).count()
+}
