@@ -63,9 +63,7 @@ fn settings(args: &RunArgs) -> Result<Settings> {
     // Limits are read by thresholds() only after a whole benchmark: check their form now.
     for (key, value) in &params {
         if Metric::parse(key).is_ok() && value.trim().parse::<f64>().is_err() {
-            bail!(
-                "--set {key}={value}: a limit must be a number (percent, or profiles per run)"
-            );
+            bail!("--set {key}={value}: a limit must be a number (percent, or profiles per run)");
         }
     }
     // Scripts read these with param("runs", ...) too; only when given, so that a script's

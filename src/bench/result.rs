@@ -366,7 +366,9 @@ impl BenchmarkResult {
 
     /// True when at least one run of one scenario succeeded.
     pub fn measured_anything(&self) -> bool {
-        self.scenarios.iter().any(|s| s.runs.iter().any(RunRecord::succeeded))
+        self.scenarios
+            .iter()
+            .any(|s| s.runs.iter().any(RunRecord::succeeded))
     }
 
     /// Recomputes every summary, every overhead against the baseline, and the warnings.

@@ -176,17 +176,16 @@ mod tests {
 
     fn result() -> BenchmarkResult {
         let scenario = |name: &str, cpu: Option<f64>, profiles: Option<f64>| ScenarioResult {
-            name: name.into(),
-            profiling: cpu.is_some(),
             summary: Summary {
                 ingester_profiles: profiles,
                 ..Default::default()
             },
             overhead: cpu.map(|cpu| Overhead {
+                baseline: "baseline".into(),
                 cpu_pct: Some(cpu),
                 ..Default::default()
             }),
-            runs: vec![],
+            ..ScenarioResult::new(name, cpu.is_some())
         };
         BenchmarkResult {
             name: "fib".into(),

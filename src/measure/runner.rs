@@ -146,7 +146,8 @@ mod tests {
 
     #[test]
     fn a_failure_headline_keeps_the_reason_and_the_last_log_line() {
-        let failure = format!("exited with code 3{LOG_TAIL_INTRO}\nstarting\n  boom: no such file\n");
+        let failure =
+            format!("exited with code 3{LOG_TAIL_INTRO}\nstarting\n  boom: no such file\n");
         assert_eq!(
             failure_headline(&failure),
             "exited with code 3 (last log line: boom: no such file)"

@@ -37,8 +37,8 @@ pub fn provenance() -> Provenance {
             ("rate".to_string(), "100".to_string()),
             ("agent".to_string(), "pyroscope".to_string()),
         ]),
-        runs: 8,
-        warmup: 1,
+        runs: Some(8),
+        warmup: Some(1),
         timeout_s: 120.0,
     }
 }
