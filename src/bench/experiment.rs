@@ -48,6 +48,10 @@ pub trait Runner {
     fn starting(&mut self, _step: Step<'_>) {}
 
     fn finished(&mut self, _step: Step<'_>, _record: &RunRecord) {}
+
+    /// Hears the experiment so far after each measured run, compared as far as it goes,
+    /// so that it can be kept where a kill cannot take it.
+    fn measured(&mut self, _so_far: &BenchmarkResult) {}
 }
 
 /// An experiment that stopped part-way: what it measured until then, and why it stopped.
@@ -188,6 +192,9 @@ impl<'a> Experiment<'a> {
             if !slot.warmup {
                 record.round = Some(step.round);
                 result.scenarios[slot.scenario].runs.push(record);
+                let mut so_far = result.clone();
+                so_far.finalize(options.baseline.as_deref());
+                runner.measured(&so_far);
             }
             if let Some(failure) = failure
                 && !options.keep_going

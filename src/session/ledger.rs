@@ -26,6 +26,8 @@ struct Entries {
     saved: Vec<BenchmarkResult>,
     /// Experiments that stopped part-way; written out so that nothing measured is lost.
     partial: Vec<BenchmarkResult>,
+    /// The experiment in progress, as far as it has got.
+    current: Option<BenchmarkResult>,
     /// Every threshold checked so far, passed or breached.
     checks: Vec<Check>,
     /// Every parameter the script read, with the value it got (defaults included).
@@ -79,6 +81,22 @@ impl Ledger {
     /// files with it; a failure to write is a warning, since an error is already on its way.
     pub fn add_partial(&self, result: BenchmarkResult) {
         self.entries().partial.push(result);
+        self.write_quietly();
+    }
+
+    /// Keeps the experiment in progress as far as it has got, and rewrites the report files
+    /// with it, so that a SIGKILL loses at most the run in progress.
+    pub fn set_current(&self, so_far: &BenchmarkResult) {
+        self.entries().current = Some(so_far.clone());
+        self.write_quietly();
+    }
+
+    /// The experiment in progress ended: it is saved, or kept as partial, or dropped.
+    pub fn clear_current(&self) {
+        self.entries().current = None;
+    }
+
+    fn write_quietly(&self) {
         if let Err(error) = self.write_outputs() {
             eprintln!("warning: {error:#}");
         }
@@ -104,13 +122,15 @@ impl Ledger {
             .collect()
     }
 
-    /// Saved results, then those of experiments that stopped part-way.
+    /// Saved results, then those of experiments that stopped part-way, then the one in
+    /// progress.
     pub fn results(&self) -> Vec<BenchmarkResult> {
         let entries = self.entries();
         entries
             .saved
             .iter()
-            .chain(entries.partial.iter())
+            .chain(&entries.partial)
+            .chain(&entries.current)
             .cloned()
             .collect()
     }

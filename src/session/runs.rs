@@ -91,6 +91,7 @@ impl Session {
         };
         let outcome = experiment.run(&mut runner, schedules, &mut fastrand::Rng::new());
         drop(runner);
+        self.ledger.clear_current();
         outcome.map_err(|Stopped { partial, error }| {
             self.ledger.add_partial(partial);
             error
@@ -122,6 +123,10 @@ impl Runner for MeasuredRuns<'_> {
     fn starting(&mut self, step: Step<'_>) {
         self.progress
             .starting(step.scenario, step.what(), step.round, step.rounds);
+    }
+
+    fn measured(&mut self, so_far: &BenchmarkResult) {
+        self.session.ledger.set_current(so_far);
     }
 
     fn finished(&mut self, step: Step<'_>, record: &RunRecord) {

@@ -12,6 +12,8 @@ struct FakeRunner {
     calls: Vec<(String, usize)>,
     steps: Vec<String>,
     pauses: Vec<Duration>,
+    /// Measured runs in the experiment as the runner heard it after each.
+    so_far: Vec<usize>,
     fail_at: Vec<usize>,
     error_at: Option<usize>,
 }
@@ -59,6 +61,17 @@ impl Runner for FakeRunner {
     fn pause(&mut self, duration: Duration) -> Result<()> {
         self.pauses.push(duration);
         Ok(())
+    }
+
+    fn measured(&mut self, so_far: &BenchmarkResult) {
+        assert!(!so_far.complete);
+        self.so_far.push(
+            so_far
+                .scenarios
+                .iter()
+                .map(|s| s.summary.ok_runs + s.summary.failed_runs)
+                .sum(),
+        );
     }
 
     fn starting(&mut self, step: Step<'_>) {
@@ -236,6 +249,17 @@ fn a_failed_warm_up_stops_it_too_but_is_not_recorded() {
         stopped.error
     );
     assert!(stopped.partial.scenarios[0].runs.is_empty());
+}
+
+#[test]
+fn the_runner_hears_the_result_so_far_after_each_measured_run() {
+    let mut runner = FakeRunner {
+        fail_at: vec![4],
+        ..Default::default()
+    };
+    run(&["baseline", "up"], &options(3, 1), &mut runner).unwrap_err();
+    // Two warm-ups unheard, then three measured runs, the third of which failed.
+    assert_eq!(runner.so_far, [1, 2, 3]);
 }
 
 #[test]
