@@ -1,9 +1,7 @@
 //! The shipped script and benchmarks, end to end, with the real Python agent.
 
-mod common;
-mod reports;
-
-use common::*;
+use crate::common::*;
+use crate::reports;
 
 #[test]
 fn default_script_on_fibonacci_prints_the_table_and_writes_every_report() {

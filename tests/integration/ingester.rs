@@ -1,14 +1,14 @@
 //! The ingester as a standalone server, observed from a real HTTP client over loopback:
 //! every protocol with captured and hand-made payloads, every mode, malformed input.
 
-mod common;
-
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+use crate::common;
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -1,10 +1,8 @@
 //! Nothing is left behind, whatever happens; bad input gets one clear line.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 fn wait_for_container_of(pid: u32, limit: Duration) -> bool {
     let started = Instant::now();

@@ -1,8 +1,6 @@
 //! The engine against the real Docker engine: builds, measurement, failures, script errors.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn builds_an_image_from_a_folder_and_measures_cpu_in_an_image_without_libc() {

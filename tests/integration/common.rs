@@ -1,6 +1,5 @@
 //! Shared helpers for the integration tests: run the real binary against the real Docker
 //! engine, make benchmark folders, and look for anything left behind.
-#![allow(dead_code)]
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

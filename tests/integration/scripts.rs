@@ -1,9 +1,7 @@
 //! The shipped experiment scripts, on benchmarks/fibonacci with small parameters, and
 //! `check` on every script in the repository.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 fn fibonacci_with(script: &str, name: &str, sets: &[&str]) -> (Finished, serde_json::Value) {
     shipped_script_on(script, name, &["benchmarks/fibonacci"], sets)

@@ -1,0 +1,10 @@
+//! The integration tests, as one binary (one link step): a module per area, with the
+//! shared helpers in `common`. Fixtures stay in tests/fixtures/.
+
+mod cleanup;
+mod common;
+mod default_script;
+mod engine;
+mod ingester;
+mod reports;
+mod scripts;
