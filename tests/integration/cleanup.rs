@@ -4,15 +4,38 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 
-fn wait_for_container_of(pid: u32, limit: Duration) -> bool {
+/// Waits until `ready` holds, at most `limit`.
+fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
     let started = Instant::now();
     while started.elapsed() < limit {
-        if leftovers_of(pid).iter().any(|l| l.contains("-run-")) {
+        if ready() {
             return true;
         }
         std::thread::sleep(Duration::from_millis(200));
     }
     false
+}
+
+fn has_run_container(pid: u32) -> bool {
+    leftovers_of(pid).iter().any(|l| l.contains("-run-"))
+}
+
+/// Measured runs of `scenario` in the JSON file as it stands, 0 while there is none.
+fn runs_in(json: &std::path::Path, scenario: &str) -> usize {
+    let Ok(text) = std::fs::read_to_string(json) else {
+        return 0;
+    };
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return 0;
+    };
+    value["benchmarks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|b| b["scenarios"].as_array().into_iter().flatten())
+        .filter(|s| s["name"] == scenario)
+        .map(|s| s["runs"].as_array().map_or(0, Vec::len))
+        .sum()
 }
 
 #[test]
@@ -38,8 +61,10 @@ fn ctrl_c_in_the_middle_of_a_run_leaves_nothing_and_keeps_what_was_measured() {
         .arg(&json)
         .spawn();
     let pid = child.id();
+    // The quick run is in the file before the long run's container starts.
     assert!(
-        wait_for_container_of(pid, Duration::from_secs(120)),
+        wait_until(Duration::from_secs(120), || runs_in(&json, "quick") == 1
+            && has_run_container(pid)),
         "the long run never started"
     );
     std::thread::sleep(Duration::from_millis(500));
@@ -172,7 +197,7 @@ fn clean_sweeps_what_a_killed_process_left() {
     let mut child = Pyrobench::new().arg(&script).arg(&bench).spawn();
     let pid = child.id();
     assert!(
-        wait_for_container_of(pid, Duration::from_secs(120)),
+        wait_until(Duration::from_secs(120), || has_run_container(pid)),
         "the run never started"
     );
     child.kill().unwrap();
@@ -187,5 +212,126 @@ fn clean_sweeps_what_a_killed_process_left() {
         leftovers_of(pid).is_empty(),
         "clean left {:?}",
         leftovers_of(pid)
+    );
+}
+
+#[test]
+fn sigkill_keeps_every_run_measured_before_it() {
+    let bench = probe_benchmark("killed-mid-way", &["sleep", "1"]);
+    let dir = scratch("killed-mid-way-script");
+    let json = dir.join("out.json");
+    let script = script(
+        &dir,
+        "let image = build_image(BENCHMARKS[0]);\n\
+         measure(image, #{ name: \"slow\" }, #{ runs: 5, warmup: 0 });\n",
+    );
+    let mut child = Pyrobench::new()
+        .arg(&script)
+        .arg(&bench)
+        .arg("--json")
+        .arg(&json)
+        .spawn();
+    let pid = child.id();
+    assert!(
+        wait_until(Duration::from_secs(120), || runs_in(&json, "slow") >= 2),
+        "two runs never reached the file"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let value = read_json(&json);
+    let runs = scenario(&value, 0, "slow")["runs"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!((2..5).contains(&runs), "{runs} runs in the file");
+    assert_eq!(value["benchmarks"][0]["complete"], false);
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    Pyrobench::new().arg("clean").run().assert_success();
+    assert!(leftovers_of(pid).is_empty(), "{:?}", leftovers_of(pid));
+}
+
+#[test]
+fn bad_flags_are_refused_before_any_docker_work() {
+    for (flags, expected) in [
+        (&["--runs", "0"][..], "error: --runs must be at least 1"),
+        (
+            &["--set", "max_cpu_pct=abc"][..],
+            "error: --set max_cpu_pct=abc: a limit must be a number (percent, or profiles per run)",
+        ),
+        (
+            &["--timeout", "1e20"][..],
+            "error: --timeout must be a number of seconds above 0 and at most 1e6, not 100000000000000000000",
+        ),
+    ] {
+        let finished = Pyrobench::new()
+            .arg("scripts/default.rhai")
+            .arg("benchmarks/calibration")
+            .args(flags.iter().copied())
+            .run();
+        finished.assert_failure();
+        assert_eq!(finished.error_line(), expected, "{flags:?}");
+        assert!(
+            !finished.stderr.contains("building"),
+            "{flags:?}: {}",
+            finished.stderr
+        );
+    }
+}
+
+#[test]
+fn a_malformed_set_value_is_one_error_not_also_unread() {
+    let dir = scratch("malformed-set");
+    let script = script(&dir, "let jitter = param(\"jitter\", 0.5);\n");
+    let finished = Pyrobench::new()
+        .arg(&script)
+        .args(["--set", "jitter=abc"])
+        .run();
+    finished.assert_failure();
+    assert!(
+        finished
+            .error_line()
+            .ends_with("--set jitter=abc: `jitter` must be a number"),
+        "{}",
+        finished.stderr
+    );
+    assert!(
+        !finished.stderr.contains("never read"),
+        "{}",
+        finished.stderr
+    );
+}
+
+#[test]
+fn ctrl_c_stops_a_script_sleep_at_once_and_negative_sleeps_are_refused() {
+    let dir = scratch("sleepy");
+    for (text, seconds) in [("sleep(15);", "int"), ("sleep(1e18);", "float")] {
+        let script = script(&dir, text);
+        let child = Pyrobench::new().arg(&script).spawn();
+        let pid = child.id();
+        std::thread::sleep(Duration::from_secs(2));
+        interrupt(pid);
+        let interrupted = Instant::now();
+        let finished = finish(child, pid);
+        assert_eq!(finished.code, Some(130), "{seconds}: {}", finished.stderr);
+        assert!(
+            interrupted.elapsed() < Duration::from_secs(5),
+            "{seconds}: took {:?}",
+            interrupted.elapsed()
+        );
+    }
+    let script = script(&dir, "sleep(-1);");
+    let finished = Pyrobench::new().arg(&script).run();
+    finished.assert_failure();
+    assert!(
+        finished
+            .error_line()
+            .ends_with("`sleep` must be a positive number of seconds"),
+        "{}",
+        finished.stderr
     );
 }
