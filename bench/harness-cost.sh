@@ -14,11 +14,13 @@ per_round=${2:-5}
 cargo build --release --quiet
 bin=target/x86_64-unknown-linux-gnu/release/pyrobench
 scripts/base-image.sh bookworm >/dev/null
-image=pyrobench/calibration:latest
 work=(-e CALIBRATION_WORK=1)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# The tag pyrobench gives the folder (its name and a hash of its path), built if need be.
+printf 'print(build_image("benchmarks/calibration").tag);\n' >"$tmp/tag.rhai"
+image=$("$bin" "$tmp/tag.rhai" 2>/dev/null | tail -n 1)
 cat >"$tmp/harness.rhai" <<RHAI
 let image = build_image("benchmarks/calibration");
 run(image, #{ env: #{ CALIBRATION_WORK: "1" } });   // warm: init volume, network, image

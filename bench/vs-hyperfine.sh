@@ -23,10 +23,12 @@ command -v jq >/dev/null || { echo "jq is missing: apt-get install jq" >&2; exit
 cargo build --release --quiet
 bin=target/x86_64-unknown-linux-gnu/release/pyrobench
 scripts/base-image.sh bookworm >/dev/null
-image=pyrobench/calibration:latest
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# The tag pyrobench gives the folder (its name and a hash of its path), built if need be.
+printf 'print(build_image("benchmarks/calibration").tag);\n' >"$tmp/tag.rhai"
+image=$("$bin" "$tmp/tag.rhai" 2>/dev/null | tail -n 1)
 cat >"$tmp/compare.rhai" <<RHAI
 let image = build_image("benchmarks/calibration");
 let env = #{ CALIBRATION_WORK: "$work", CALIBRATION_OVERHEAD_PCT: "$pct" };

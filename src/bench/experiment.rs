@@ -57,7 +57,7 @@ pub trait Runner {
 /// An experiment that stopped part-way: what it measured until then, and why it stopped.
 #[derive(Debug)]
 pub struct Stopped {
-    pub partial: BenchmarkResult,
+    pub partial: Box<BenchmarkResult>,
     pub error: anyhow::Error,
 }
 
@@ -114,6 +114,7 @@ impl<'a> Experiment<'a> {
         let mut result = BenchmarkResult {
             name: self.image.name.clone(),
             image: self.image.tag.clone(),
+            image_id: self.image.id.clone(),
             scenarios: self
                 .specs
                 .iter()
@@ -138,7 +139,7 @@ impl<'a> Experiment<'a> {
                 // With keep_going every run may fail; an empty result must not pass as one.
                 result.complete = true;
                 Err(Stopped {
-                    partial: result,
+                    partial: Box::new(result),
                     error: anyhow::anyhow!(
                         "benchmark `{}`: every run failed, so nothing was measured; each \
                          run's failure is in the JSON",
@@ -151,7 +152,7 @@ impl<'a> Experiment<'a> {
                 Ok(result)
             }
             Err(error) => Err(Stopped {
-                partial: result,
+                partial: Box::new(result),
                 error,
             }),
         }

@@ -191,6 +191,9 @@ pub struct ScenarioResult {
 pub struct BenchmarkResult {
     pub name: String,
     pub image: String,
+    /// The ID of the image every run used.
+    #[serde(default)]
+    pub image_id: Option<String>,
     pub scenarios: Vec<ScenarioResult>,
     /// False when the experiment stopped before all its runs were made.
     pub complete: bool,

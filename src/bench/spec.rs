@@ -74,6 +74,16 @@ impl ScenarioSpec {
 pub struct ImageRef {
     pub name: String,
     pub tag: String,
+    /// The image ID, once resolved: runs use it, so a rebuild of the tag by another
+    /// process cannot swap the image under a measurement.
+    pub id: Option<String>,
+}
+
+impl ImageRef {
+    /// What a container is created from: the ID when known.
+    pub fn reference(&self) -> &str {
+        self.id.as_deref().unwrap_or(&self.tag)
+    }
 }
 
 impl From<&BuiltImage> for ImageRef {
@@ -81,6 +91,7 @@ impl From<&BuiltImage> for ImageRef {
         Self {
             name: image.name.clone(),
             tag: image.tag.clone(),
+            id: Some(image.id.clone()),
         }
     }
 }

@@ -62,8 +62,14 @@ pub fn benchmark_name(dir: &Path) -> Result<String> {
     Ok(name)
 }
 
-/// Docker tags allow lowercase letters, digits and a few separators.
-pub fn tag_for(name: &str) -> String {
+/// The image tag of a benchmark folder: its name, made safe for Docker (lowercase letters,
+/// digits and a few separators), and a hash of its full path, so that two folders of one
+/// name (`x1/app`, `x2/app`) never share a tag.
+pub fn tag_for(name: &str, dir: &Path) -> String {
+    use sha2::Digest;
+    let canonical = dir.canonicalize().unwrap_or_else(|_| PathBuf::from(dir));
+    let digest = sha2::Sha256::digest(canonical.as_os_str().as_encoded_bytes());
+    let hash: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
     let clean: String = name
         .to_lowercase()
         .chars()
@@ -76,7 +82,7 @@ pub fn tag_for(name: &str) -> String {
         })
         .collect();
     format!(
-        "pyrobench/{}:latest",
+        "pyrobench/{}-{hash}:latest",
         clean.trim_matches(|c: char| !c.is_ascii_alphanumeric())
     )
 }
@@ -100,7 +106,7 @@ impl DockerHost {
     /// images stay cached, so an unchanged folder builds again in moments.
     pub async fn build_benchmark(&self, dir: &Path) -> Result<BuiltImage> {
         let name = benchmark_name(dir)?;
-        let tag = tag_for(&name);
+        let tag = tag_for(&name, dir);
         let context = context_tar(dir)?;
         let image_labels = HashMap::from([
             (labels::CACHE.to_string(), "true".to_string()),
@@ -198,9 +204,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tags_are_lowercase_and_safe() {
-        assert_eq!(tag_for("Fibonacci"), "pyrobench/fibonacci:latest");
-        assert_eq!(tag_for("my bench!"), "pyrobench/my-bench:latest");
+    fn tags_are_lowercase_safe_and_one_per_folder() {
+        let root = std::env::temp_dir().join(format!("pyrobench-tags-{}", std::process::id()));
+        let (x1, x2) = (root.join("x1/app"), root.join("x2/app"));
+        std::fs::create_dir_all(&x1).unwrap();
+        std::fs::create_dir_all(&x2).unwrap();
+        let tag = tag_for("Fibonacci", &x1);
+        assert!(
+            tag.starts_with("pyrobench/fibonacci-") && tag.ends_with(":latest"),
+            "{tag}"
+        );
+        assert!(tag_for("my bench!", &x1).starts_with("pyrobench/my-bench-"));
+        assert_ne!(tag_for("app", &x1), tag_for("app", &x2));
+        // The same folder, however it is named, has one tag.
+        assert_eq!(
+            tag_for("app", &x1),
+            tag_for("app", &root.join("x2/../x1/app"))
+        );
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

@@ -125,6 +125,7 @@ pub fn complete() -> BenchmarkResult {
         })
         .collect();
     let mut result = BenchmarkResult {
+        image_id: Some("sha256:0123abcd".into()),
         name: "fibonacci-rust".into(),
         image: "pyrobench/fibonacci-rust:latest".into(),
         scenarios: vec![
@@ -142,6 +143,7 @@ pub fn complete() -> BenchmarkResult {
 /// The experiment that stopped: 3 baseline runs, and an agent whose only run failed.
 pub fn stopped() -> BenchmarkResult {
     let mut result = BenchmarkResult {
+        image_id: Some("sha256:0123abcd".into()),
         name: "fibonacci-python".into(),
         image: "pyrobench/fibonacci-python:latest".into(),
         scenarios: vec![

@@ -208,5 +208,6 @@ pub fn image(value: &Dynamic) -> Result<ImageRef> {
             .unwrap_or(&tag)
             .to_string(),
         tag: tag.to_string(),
+        id: None,
     })
 }

@@ -25,12 +25,13 @@ impl Session {
         options: &RunOptions,
         actions: &mut [ScheduledAction<'_>],
     ) -> Result<RunOutcome> {
+        let image = self.pinned(image)?;
         let docker = self.docker()?.clone();
         let volume = self.init_volume()?;
         let name = self.next_name(&format!("{}-run", image.name));
         let plan = RunPlan {
-            container: spec.container_plan(&image.tag, name, "benchmark"),
-            argv: self.argv_for(&image.tag, spec.cmd.as_deref())?,
+            container: spec.container_plan(image.reference(), name, "benchmark"),
+            argv: self.argv_for(image.reference(), spec.cmd.as_deref())?,
             timeout: spec.timeout.unwrap_or(options.timeout),
         };
         let ingesters = self.ingesters_on(spec.network.as_deref());
@@ -73,6 +74,18 @@ impl Session {
         Ok(outcome)
     }
 
+    /// The image with its ID resolved, when it was named by tag.
+    fn pinned(&self, image: &ImageRef) -> Result<ImageRef> {
+        if image.id.is_some() {
+            return Ok(image.clone());
+        }
+        let id = self.with_docker(|docker| docker.image_id(&image.tag))?;
+        Ok(ImageRef {
+            id: Some(id),
+            ..image.clone()
+        })
+    }
+
     /// Runs an experiment on `image`. What it measured before an error is kept in the
     /// ledger, and the report files are rewritten with it, before the error is returned.
     pub fn experiment(
@@ -82,6 +95,8 @@ impl Session {
         options: &RunOptions,
         schedules: &mut [Vec<ScheduledAction<'_>>],
     ) -> Result<BenchmarkResult> {
+        // Resolved once: every run of the experiment uses the same image.
+        let image = &self.pinned(image)?;
         let experiment = Experiment::new(image, specs, options)?;
         let total = specs.len() * (options.warmup + options.runs);
         let mut runner = MeasuredRuns {
@@ -93,7 +108,7 @@ impl Session {
         drop(runner);
         self.ledger.clear_current();
         outcome.map_err(|Stopped { partial, error }| {
-            self.ledger.add_partial(partial);
+            self.ledger.add_partial(*partial);
             error
         })
     }

@@ -40,6 +40,7 @@ fn runs_in(json: &std::path::Path, scenario: &str) -> usize {
 
 #[test]
 fn ctrl_c_in_the_middle_of_a_run_leaves_nothing_and_keeps_what_was_measured() {
+    let _shared = shared();
     let bench = probe_benchmark("interrupted", &["sleep", "0.1"]);
     let dir = scratch("interrupted-script");
     let json = dir.join("out.json");
@@ -95,6 +96,7 @@ fn ctrl_c_in_the_middle_of_a_run_leaves_nothing_and_keeps_what_was_measured() {
 
 #[test]
 fn a_run_that_hangs_is_killed_reported_and_cleaned_up() {
+    let _shared = shared();
     let bench = probe_benchmark("hangs", &["hang"]);
     let started = Instant::now();
     let (finished, json) = run_script(
@@ -121,6 +123,7 @@ fn a_run_that_hangs_is_killed_reported_and_cleaned_up() {
 
 #[test]
 fn a_missing_folder_is_named() {
+    let _shared = shared();
     let finished = Pyrobench::new()
         .arg("scripts/default.rhai")
         .arg("benchmarks/no-such-benchmark")
@@ -135,6 +138,7 @@ fn a_missing_folder_is_named() {
 
 #[test]
 fn a_folder_without_dockerfile_is_named() {
+    let _shared = shared();
     let empty = scratch("no-dockerfile");
     let finished = Pyrobench::new()
         .arg("scripts/default.rhai")
@@ -151,6 +155,7 @@ fn a_folder_without_dockerfile_is_named() {
 
 #[test]
 fn an_unreadable_script_is_named() {
+    let _shared = shared();
     let finished = Pyrobench::new().arg("scripts/no-such-script.rhai").run();
     finished.assert_failure();
     let error = finished.error_line();
@@ -171,6 +176,7 @@ fn an_unreadable_script_is_named() {
 
 #[test]
 fn no_docker_daemon_names_docker_host_and_how_to_start_one() {
+    let _shared = shared();
     let finished = Pyrobench::new()
         .arg("scripts/default.rhai")
         .arg("benchmarks/fibonacci")
@@ -188,6 +194,7 @@ fn no_docker_daemon_names_docker_host_and_how_to_start_one() {
 
 #[test]
 fn clean_sweeps_what_a_killed_process_left() {
+    let _shared = shared();
     let bench = probe_benchmark("killed", &["sleep", "120"]);
     let dir = scratch("killed-script");
     let script = script(
@@ -217,6 +224,7 @@ fn clean_sweeps_what_a_killed_process_left() {
 
 #[test]
 fn sigkill_keeps_every_run_measured_before_it() {
+    let _shared = shared();
     let bench = probe_benchmark("killed-mid-way", &["sleep", "1"]);
     let dir = scratch("killed-mid-way-script");
     let json = dir.join("out.json");
@@ -257,6 +265,7 @@ fn sigkill_keeps_every_run_measured_before_it() {
 
 #[test]
 fn bad_flags_are_refused_before_any_docker_work() {
+    let _shared = shared();
     for (flags, expected) in [
         (&["--runs", "0"][..], "error: --runs must be at least 1"),
         (
@@ -285,6 +294,7 @@ fn bad_flags_are_refused_before_any_docker_work() {
 
 #[test]
 fn a_malformed_set_value_is_one_error_not_also_unread() {
+    let _shared = shared();
     let dir = scratch("malformed-set");
     let script = script(&dir, "let jitter = param(\"jitter\", 0.5);\n");
     let finished = Pyrobench::new()
@@ -308,6 +318,7 @@ fn a_malformed_set_value_is_one_error_not_also_unread() {
 
 #[test]
 fn ctrl_c_stops_a_script_sleep_at_once_and_negative_sleeps_are_refused() {
+    let _shared = shared();
     let dir = scratch("sleepy");
     for (text, seconds) in [("sleep(15);", "int"), ("sleep(1e18);", "float")] {
         let script = script(&dir, text);
@@ -334,4 +345,52 @@ fn ctrl_c_stops_a_script_sleep_at_once_and_negative_sleeps_are_refused() {
         "{}",
         finished.stderr
     );
+}
+
+#[test]
+fn another_build_cannot_swap_the_image_under_a_measurement() {
+    let _shared = shared();
+    // Two folders of one name: a 1 s workload and a 0.1 s one.
+    let slow = probe_benchmark("swap-x1/app", &["sleep", "1"]);
+    let fast = probe_benchmark("swap-x2/app", &["sleep", "0.1"]);
+    let dir = scratch("swap-script");
+    let json = dir.join("out.json");
+    let measuring = script(
+        &dir,
+        "let image = build_image(BENCHMARKS[0]);\n\
+         print(image.tag);\n\
+         save(measure(image, #{ name: \"a\" }, #{ runs: 4, warmup: 0 }));\n",
+    );
+    let child = Pyrobench::new()
+        .arg(&measuring)
+        .arg(&slow)
+        .arg("--json")
+        .arg(&json)
+        .spawn();
+    let pid = child.id();
+    assert!(
+        wait_until(Duration::from_secs(120), || runs_in(&json, "a") >= 1),
+        "the first run never reached the file"
+    );
+    let other = scratch("swap-other");
+    let building = script(&other, "print(build_image(BENCHMARKS[0]).tag);\n");
+    let built = Pyrobench::new().arg(&building).arg(&fast).run();
+    built.assert_success();
+    let measured = finish(child, pid);
+    measured.assert_success();
+    let (tag_a, tag_b) = (measured.stdout.trim(), built.stdout.trim());
+    assert_ne!(tag_a, tag_b, "two folders named app share a tag");
+    let value = read_json(&json);
+    let runs = scenario(&value, 0, "a")["runs"].as_array().unwrap().clone();
+    assert_eq!(runs.len(), 4);
+    for run in &runs {
+        let wall = run["wall_s"].as_f64().unwrap();
+        assert!(wall > 0.9, "a run took {wall} s: the image was swapped");
+    }
+    let id = value["benchmarks"][0]["image_id"].as_str().unwrap();
+    let output = std::process::Command::new("docker")
+        .args(["image", "inspect", "--format", "{{.Id}}", tag_a])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), id);
 }

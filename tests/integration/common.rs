@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -14,11 +14,28 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_pyrobench"))
 }
 
-/// Held by tests whose figures other containers running at the same time would skew
-/// (wall time on a 2-core machine), so that they run one at a time.
-pub fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+/// Every test but those `alone` holds it shared; `alone` holds it whole.
+static GATE: RwLock<()> = RwLock::new(());
+
+/// Held by every test that starts processes or containers, so that `alone` can wait for
+/// them to finish.
+pub fn shared() -> RwLockReadGuard<'static, ()> {
+    GATE.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Held by the tests that assert a measured overhead: nothing else runs beside them on the
+/// 2 cores, since any other test's work would show in their figures.
+pub fn alone() -> RwLockWriteGuard<'static, ()> {
+    GATE.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Held by tests whose wall times other heavy containers would skew, so that they run one
+/// at a time (beside lighter tests).
+pub fn exclusive() -> (MutexGuard<'static, ()>, RwLockReadGuard<'static, ()>) {
     static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    let one = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    (one, shared())
 }
 
 /// A fresh folder for one test.

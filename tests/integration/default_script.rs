@@ -112,7 +112,7 @@ fn default_script_on_fibonacci_prints_the_table_and_writes_every_report() {
 #[test]
 fn cpu_overhead_on_a_second_thread_shows_while_wall_time_does_not_move() {
     ensure_base_images();
-    let _alone = exclusive();
+    let _alone = alone();
     let (finished, json) = run_script(
         "second-thread",
         std::path::Path::new("benchmarks/calibration"),
@@ -146,6 +146,7 @@ fn cpu_overhead_on_a_second_thread_shows_while_wall_time_does_not_move() {
 
 #[test]
 fn the_ingester_image_is_reused_while_the_binary_is_unchanged() {
+    let _shared = shared();
     let dir = scratch("ingester-reuse");
     let script = script(
         &dir,
@@ -179,7 +180,7 @@ fn docker_image_created_prefix(prefix: &str) -> Vec<String> {
 #[test]
 fn calibration_detects_a_known_twenty_percent_with_six_runs() {
     ensure_base_images();
-    let _alone = exclusive();
+    let _alone = alone();
     let (finished, json) = run_script(
         "calibration-20",
         std::path::Path::new("benchmarks/calibration"),

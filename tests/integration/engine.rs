@@ -4,6 +4,7 @@ use crate::common::*;
 
 #[test]
 fn builds_an_image_from_a_folder_and_measures_cpu_in_an_image_without_libc() {
+    let _shared = shared();
     let bench = probe_benchmark("burn-one-second", &["burn", "1"]);
     let (finished, json) = run_script(
         "burn-one-second",
@@ -44,6 +45,7 @@ fn builds_an_image_from_a_folder_and_measures_cpu_in_an_image_without_libc() {
 
 #[test]
 fn a_failing_dockerfile_shows_its_build_log() {
+    let _shared = shared();
     let bench = scratch("broken-build");
     std::fs::write(
         bench.join("Dockerfile"),
@@ -75,6 +77,7 @@ fn a_failing_dockerfile_shows_its_build_log() {
 
 #[test]
 fn a_benchmark_that_exits_non_zero_is_reported_with_its_log_tail_and_kept_in_json() {
+    let _shared = shared();
     let bench = probe_benchmark("fails-with-3", &["fail", "3"]);
     let (finished, json) = run_script(
         "fails-with-3",
@@ -108,13 +111,17 @@ fn a_benchmark_that_exits_non_zero_is_reported_with_its_log_tail_and_kept_in_jso
 
 #[test]
 fn keep_going_records_failures_and_finishes() {
+    let _shared = shared();
     let bench = probe_benchmark("fails-keep-going", &["fail", "4"]);
     let (finished, json) = run_script(
         "fails-keep-going",
         &bench,
         r#"
         let image = build_image(BENCHMARKS[0]);
-        let result = measure(image, #{ name: "x" }, #{ runs: 2, warmup: 0, keep_going: true });
+        let result = compare(image, [
+            #{ name: "ok", cmd: ["sleep", "0.1"] },
+            #{ name: "x" },
+        ], #{ runs: 2, warmup: 0, keep_going: true });
         save(result);
         "#,
         &[],
@@ -124,6 +131,7 @@ fn keep_going_records_failures_and_finishes() {
     let x = scenario(&json, 0, "x");
     assert_eq!(x["summary"]["failed_runs"], 2);
     assert_eq!(x["summary"]["ok_runs"], 0);
+    assert_eq!(scenario(&json, 0, "ok")["summary"]["ok_runs"], 2);
     assert!(
         x["runs"][0]["failure"]
             .as_str()
@@ -133,7 +141,36 @@ fn keep_going_records_failures_and_finishes() {
 }
 
 #[test]
+fn keep_going_with_every_run_failed_is_an_error_that_keeps_the_failures() {
+    let _shared = shared();
+    let bench = probe_benchmark("fails-every-run", &["fail", "4"]);
+    let (finished, json) = run_script(
+        "fails-every-run",
+        &bench,
+        r#"
+        let image = build_image(BENCHMARKS[0]);
+        let result = measure(image, #{ name: "x" }, #{ runs: 2, warmup: 0, keep_going: true });
+        save(result);
+        "#,
+        &[],
+    );
+    finished.assert_failure();
+    assert!(
+        finished
+            .error_line()
+            .contains("every run failed, so nothing was measured"),
+        "{}",
+        finished.stderr
+    );
+    let json = read_json(&json);
+    let x = scenario(&json, 0, "x");
+    assert_eq!(x["summary"]["failed_runs"], 2);
+    assert_eq!(json["benchmarks"][0]["complete"], true);
+}
+
+#[test]
 fn a_script_error_names_line_and_column() {
+    let _shared = shared();
     let dir = scratch("script-errors");
     let syntax = script(&dir, "let a = 1;\nlet b = ;\n");
     let checked = Pyrobench::new().arg("check").arg(&syntax).run();
@@ -178,6 +215,7 @@ fn a_script_error_names_line_and_column() {
 
 #[test]
 fn check_never_touches_docker() {
+    let _shared = shared();
     let dir = scratch("check-no-docker");
     let path = script(&dir, "let image = build_image(\"x\");\n");
     let checked = Pyrobench::new()
@@ -190,6 +228,7 @@ fn check_never_touches_docker() {
 
 #[test]
 fn low_level_primitives_drive_containers_and_networks() {
+    let _shared = shared();
     let bench = probe_benchmark("primitives", &["true"]);
     let dir = scratch("primitives-script");
     let script = script(
@@ -239,6 +278,7 @@ fn low_level_primitives_drive_containers_and_networks() {
 
 #[test]
 fn pinning_quota_and_ptrace_reach_the_container() {
+    let _shared = shared();
     let bench = probe_benchmark("pinned", &["true"]);
     let dir = scratch("pinned-script");
     let script = script(

@@ -194,6 +194,7 @@ fn push_request(profiles: &[Vec<u8>]) -> Vec<u8> {
 
 #[test]
 fn captured_and_hand_made_uploads_decode_to_the_independent_counts() {
+    let _shared = common::shared();
     let dir = common::repo().join("tests/fixtures/ingest");
     let expected: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
@@ -247,6 +248,7 @@ fn captured_and_hand_made_uploads_decode_to_the_independent_counts() {
 
 #[test]
 fn hand_made_bodies_of_every_protocol_are_counted() {
+    let _shared = common::shared();
     let ingester = Ingester::start(&[]);
     let folded = ingester.post("/ingest?name=app.cpu%7Benv%3Dci%7D&format=folded&sampleRate=100&spyName=gospy&units=samples&aggregationType=sum&from=1&until=2", &[], b"a;b;c 3\na;b;d 2\n").unwrap();
     assert_eq!(folded.0, 200);
@@ -326,6 +328,7 @@ fn hand_made_bodies_of_every_protocol_are_counted() {
 
 #[test]
 fn slow_error_and_bandwidth_modes_answer_as_told() {
+    let _shared = common::shared();
     let ingester = Ingester::start(&["--mode", "slow", "--delay-ms", "400"]);
     let started = Instant::now();
     assert_eq!(ingester.push(&push_request(&[pprof(1)])), 200);
@@ -363,6 +366,7 @@ fn slow_error_and_bandwidth_modes_answer_as_told() {
 
 #[test]
 fn hang_holds_the_connection_and_never_answers() {
+    let _shared = common::shared();
     let ingester = Ingester::start(&["--mode", "hang"]);
     let mut stream = TcpStream::connect(("127.0.0.1", ingester.port)).unwrap();
     stream
@@ -389,6 +393,7 @@ fn hang_holds_the_connection_and_never_answers() {
 
 #[test]
 fn reset_drops_the_connection_and_refuse_stops_listening() {
+    let _shared = common::shared();
     let ingester = Ingester::start(&["--mode", "reset"]);
     let error = ingester.post("/ingest?name=x", &[], b"a 1\n").unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ConnectionReset, "{error:?}");
@@ -405,6 +410,7 @@ fn reset_drops_the_connection_and_refuse_stops_listening() {
 
 #[test]
 fn flaky_applies_its_mode_with_the_given_probability() {
+    let _shared = common::shared();
     let ingester = Ingester::start(&["--mode", "flaky", "--probability", "0.5", "--status", "500"]);
     let statuses: Vec<u16> = (0..200)
         .map(|_| ingester.push(&push_request(&[pprof(1)])))
@@ -429,6 +435,7 @@ type Case = (
 
 #[test]
 fn malformed_input_is_refused_and_the_server_survives() {
+    let _shared = common::shared();
     let ingester = Ingester::start(&["--max-body-bytes", "100000"]);
     let truncated = gzip(&pprof(1000));
     let cases: Vec<Case> = vec![

@@ -32,6 +32,7 @@ fn shipped_script_on(
 
 #[test]
 fn every_shipped_script_passes_check() {
+    let _shared = shared();
     for script in [
         "scripts/default.rhai",
         "scripts/slow-ingester-sweep.rhai",
@@ -48,6 +49,7 @@ fn every_shipped_script_passes_check() {
 
 #[test]
 fn check_catches_a_misspelled_function_before_anything_runs() {
+    let _shared = shared();
     let dir = scratch("misspelled");
     let path = script(
         &dir,

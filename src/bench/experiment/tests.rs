@@ -89,6 +89,7 @@ fn image() -> ImageRef {
     ImageRef {
         name: "fib".into(),
         tag: "pyrobench/fib:1".into(),
+        id: Some("sha256:f1b".into()),
     }
 }
 
@@ -154,6 +155,7 @@ fn the_result_compares_each_scenario_with_the_baseline() {
     let result = run(&["baseline", "up2", "down3"], &options(6, 0), &mut runner).unwrap();
     assert_eq!(result.name, "fib");
     assert_eq!(result.image, "pyrobench/fib:1");
+    assert_eq!(result.image_id.as_deref(), Some("sha256:f1b"));
     assert_eq!(result.scenarios[0].overhead, None);
     let up = result.scenarios[1].overhead.as_ref().unwrap();
     assert_eq!(up.baseline, "baseline");
