@@ -85,11 +85,30 @@ impl DockerHost {
             if keep(&network.labels.unwrap_or_default())
                 && let Some(id) = network.id
             {
-                self.remove_network(&id).await?;
+                self.remove_network_once_empty(&id).await?;
                 swept.networks += 1;
             }
         }
         Ok(swept)
+    }
+
+    /// Removes a network, waiting a moment while it still has endpoints: another pyrobench
+    /// sweeping at the same time may still be removing its containers.
+    async fn remove_network_once_empty(&self, id: &str) -> Result<()> {
+        for _ in 0..20 {
+            match self.api.remove_network(id).await {
+                Err(bollard::errors::Error::DockerResponseServerError { message, .. })
+                    if message.contains("active endpoints") =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+                other => {
+                    return super::ignore_not_found(other)
+                        .with_context(|| format!("cannot remove network {id}"));
+                }
+            }
+        }
+        self.remove_network(id).await
     }
 
     /// Removes the cached images and volumes (ingester images, the init volume, built

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use bollard::query_parameters::BuildImageOptionsBuilder;
 use futures_util::StreamExt;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use super::{DockerHost, labels};
 
@@ -87,13 +88,70 @@ pub fn tag_for(name: &str, dir: &Path) -> String {
     )
 }
 
-/// Packs a folder as a build context.
+/// The folder's `.dockerignore`, read as Docker reads it: every pattern anchored at the
+/// folder, `!` for an exception, the last matching line winning. `None` without one.
+fn dockerignore(dir: &Path) -> Result<Option<Gitignore>> {
+    let path = dir.join(".dockerignore");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    let mut builder = GitignoreBuilder::new(dir);
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (exception, pattern) = match line.strip_prefix('!') {
+            Some(pattern) => ("!", pattern.trim()),
+            None => ("", line),
+        };
+        let pattern = pattern.trim_matches('/');
+        if !pattern.is_empty() {
+            builder
+                .add_line(None, &format!("{exception}/{pattern}"))
+                .with_context(|| format!("{}: bad pattern `{line}`", path.display()))?;
+        }
+    }
+    Ok(Some(builder.build().with_context(|| {
+        format!("cannot read {}", path.display())
+    })?))
+}
+
+/// Packs a folder as a build context, leaving out what its `.dockerignore` lists (the
+/// Dockerfile and the `.dockerignore` itself are always sent, as Docker does).
 fn context_tar(dir: &Path) -> Result<Vec<u8>> {
+    let ignore = dockerignore(dir)?;
     let mut builder = tar::Builder::new(Vec::new());
     builder.follow_symlinks(true);
-    builder
-        .append_dir_all(".", dir)
-        .with_context(|| format!("cannot read benchmark folder {}", dir.display()))?;
+    let cannot_read = || format!("cannot read benchmark folder {}", dir.display());
+    let mut pending = vec![PathBuf::new()];
+    while let Some(relative) = pending.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(dir.join(&relative))
+            .with_context(cannot_read)?
+            .collect::<std::io::Result<_>>()
+            .with_context(cannot_read)?;
+        entries.sort_by_key(|entry| entry.file_name());
+        for entry in entries {
+            let path = relative.join(entry.file_name());
+            let full = entry.path();
+            let is_dir = full.is_dir();
+            let always = path == Path::new("Dockerfile") || path == Path::new(".dockerignore");
+            if !always
+                && ignore
+                    .as_ref()
+                    .is_some_and(|i| i.matched_path_or_any_parents(&path, is_dir).is_ignore())
+            {
+                continue;
+            }
+            if is_dir {
+                builder.append_dir(&path, &full).with_context(cannot_read)?;
+                pending.push(path);
+            } else {
+                builder
+                    .append_path_with_name(&full, &path)
+                    .with_context(cannot_read)?;
+            }
+        }
+    }
     builder
         .into_inner()
         .context("cannot pack the build context")
@@ -222,6 +280,59 @@ mod tests {
             tag_for("app", &root.join("x2/../x1/app"))
         );
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// The files a build context holds, by path.
+    fn packed(dir: &Path) -> Vec<String> {
+        let tar = context_tar(dir).unwrap();
+        let mut archive = tar::Archive::new(tar.as_slice());
+        let mut names: Vec<String> = archive
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path().unwrap().display().to_string())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn the_build_context_leaves_out_what_dockerignore_lists() {
+        let dir = std::env::temp_dir().join(format!("pyrobench-ignore-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for file in [
+            "Dockerfile",
+            "app.py",
+            "big.bin",
+            "logs/a.log",
+            "logs/keep.log",
+            "src/x.log",
+            "src/main.rs",
+            "target/debug/app",
+        ] {
+            let path = dir.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        std::fs::write(
+            dir.join(".dockerignore"),
+            "# comment\nbig.bin\n/target/\nlogs/*.log\n!logs/keep.log\nDockerfile\n*.log\n",
+        )
+        .unwrap();
+        let names = packed(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            names,
+            [
+                ".dockerignore",
+                "Dockerfile",
+                "app.py",
+                "logs",
+                "logs/keep.log",
+                "src",
+                "src/main.rs",
+                "src/x.log",
+            ]
+        );
     }
 
     #[test]

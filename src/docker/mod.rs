@@ -56,10 +56,45 @@ pub fn is_not_found(error: &bollard::errors::Error) -> bool {
     )
 }
 
-/// Ignores "not found", which is what removal wants when something is already gone.
+/// True when Docker is already removing the object for someone else (409): another
+/// pyrobench sweeping the same leftovers at the same moment.
+pub fn is_being_removed(error: &bollard::errors::Error) -> bool {
+    matches!(
+        error,
+        bollard::errors::Error::DockerResponseServerError {
+            status_code: 409,
+            message,
+        } if message.contains("already in progress")
+    )
+}
+
+/// Ignores "not found" and "already being removed", which is what removal wants when
+/// something is gone or going.
 pub fn ignore_not_found(result: Result<(), bollard::errors::Error>) -> Result<()> {
     match result {
-        Err(error) if is_not_found(&error) => Ok(()),
+        Err(error) if is_not_found(&error) || is_being_removed(&error) => Ok(()),
         other => other.context("Docker refused the request"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(status_code: u16, message: &str) -> Result<(), bollard::errors::Error> {
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code,
+            message: message.to_string(),
+        })
+    }
+
+    #[test]
+    fn gone_and_going_are_success_for_a_removal() {
+        assert!(ignore_not_found(refused(404, "No such container: x")).is_ok());
+        let racing = "removal of container 8dd1390a01ba is already in progress";
+        assert!(ignore_not_found(refused(409, racing)).is_ok());
+        let conflict = "conflict: unable to remove repository reference";
+        assert!(ignore_not_found(refused(409, conflict)).is_err());
+        assert!(ignore_not_found(refused(500, "boom")).is_err());
     }
 }
