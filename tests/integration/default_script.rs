@@ -150,12 +150,22 @@ fn the_ingester_image_is_reused_while_the_binary_is_unchanged() {
     let dir = scratch("ingester-reuse");
     let script = script(
         &dir,
-        "let net = network();\nlet ing = ingester(net);\nprint(ing.stats().requests);\n",
+        "let net = network();\nlet ing = ingester(net);\nprint(ing.stats().requests);\nprint(ingester_image());\n",
     );
+    let started = Pyrobench::new().arg(&script).run();
+    started.assert_success();
+    let tag = started.stdout.lines().last().unwrap().to_string();
+    assert!(tag.starts_with("pyrobench-ingester:"), "{tag}");
+    let ours = |images: Vec<String>| -> Vec<String> {
+        images
+            .into_iter()
+            .filter(|l| l.starts_with(&format!("{tag} ")))
+            .collect()
+    };
+    let first = ours(docker_image_created_prefix("pyrobench-ingester:"));
+    assert_eq!(first.len(), 1, "no image {tag}: {first:?}");
     Pyrobench::new().arg(&script).run().assert_success();
-    let first = docker_image_created_prefix("pyrobench-ingester:");
-    Pyrobench::new().arg(&script).run().assert_success();
-    let second = docker_image_created_prefix("pyrobench-ingester:");
+    let second = ours(docker_image_created_prefix("pyrobench-ingester:"));
     assert_eq!(first, second, "the second start rebuilt the ingester image");
 }
 

@@ -3,6 +3,77 @@
 use crate::common::*;
 
 #[test]
+fn peak_memory_is_the_amount_the_program_touched() {
+    let _shared = shared();
+    let bench = probe_benchmark("alloc-64", &["alloc", "64"]);
+    let (finished, json) = run_script(
+        "alloc-64",
+        &bench,
+        "let image = build_image(BENCHMARKS[0]);\n\
+         save(measure(image, #{ name: \"alloc\" }, #{ runs: 1, warmup: 0 }));\n",
+        &[],
+    );
+    finished.assert_success();
+    let json = read_json(&json);
+    let rss = scenario(&json, 0, "alloc")["runs"][0]["max_rss_bytes"]
+        .as_u64()
+        .unwrap();
+    let mib = rss as f64 / (1024.0 * 1024.0);
+    // 64 MiB touched by a static binary with next to nothing else resident.
+    assert!(
+        (64.0..68.0).contains(&mib),
+        "peak RSS {mib:.2} MiB for 64 MiB"
+    );
+}
+
+#[test]
+fn cpu_pinning_quota_and_ptrace_reach_the_measured_container() {
+    let _shared = shared();
+    let bench = probe_benchmark("pinned", &["sleep", "4"]);
+    let dir = scratch("pinned-script");
+    let script = script(
+        &dir,
+        "let image = build_image(BENCHMARKS[0]);\n\
+         measure(image, #{ name: \"pinned\", cpuset: \"0\", cpus: 0.5, ptrace: true }, \
+         #{ runs: 1, warmup: 0 });\n",
+    );
+    let child = Pyrobench::new().arg(&script).arg(&bench).spawn();
+    let pid = child.id();
+    let started = std::time::Instant::now();
+    let mut inspected = None;
+    while inspected.is_none() && started.elapsed() < std::time::Duration::from_secs(60) {
+        inspected = leftovers_of(pid)
+            .into_iter()
+            .find(|l| l.contains("-run-"))
+            .and_then(|line| {
+                let name = line.split_whitespace().last()?.to_string();
+                let output = std::process::Command::new("docker")
+                    .args([
+                        "inspect",
+                        "--format",
+                        "{{.HostConfig.CpusetCpus}} {{.HostConfig.NanoCpus}} {{.HostConfig.CapAdd}}",
+                        &name,
+                    ])
+                    .output()
+                    .ok()?;
+                output
+                    .status
+                    .success()
+                    .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+            });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let finished = finish(child, pid);
+    finished.assert_success();
+    assert_eq!(
+        inspected.as_deref(),
+        Some("0 500000000 [SYS_PTRACE]"),
+        "{}",
+        finished.stderr
+    );
+}
+
+#[test]
 fn builds_an_image_from_a_folder_and_measures_cpu_in_an_image_without_libc() {
     let _shared = shared();
     let bench = probe_benchmark("burn-one-second", &["burn", "1"]);
@@ -18,8 +89,10 @@ fn builds_an_image_from_a_folder_and_measures_cpu_in_an_image_without_libc() {
         &[],
     );
     finished.assert_success();
-    assert!(docker_image_created("pyrobench/burn-one-second:latest").is_some());
     let json = read_json(&json);
+    let tag = json["benchmarks"][0]["image"].as_str().unwrap();
+    assert!(tag.starts_with("pyrobench/burn-one-second-"), "{tag}");
+    assert!(docker_image_created(tag).is_some());
     let runs = scenario(&json, 0, "burn")["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 2);
     for run in runs {

@@ -166,6 +166,29 @@ fn fault_matrix_covers_every_condition_and_flags_what_failed() {
 }
 
 #[test]
+fn fault_matrix_flags_a_run_that_hung() {
+    let _alone = exclusive();
+    // pyroscope-io waits about 10 s for an unanswered upload at exit: past a 6 s limit.
+    let (finished, json) = fibonacci_with(
+        "scripts/fault-matrix.rhai",
+        "fault-matrix-hang",
+        &["runs=1", "warmup=0", "timeout=6", "conditions=hang"],
+    );
+    let row = finished
+        .stdout
+        .lines()
+        .find(|line| line.contains("│ hang "))
+        .unwrap_or_else(|| panic!("no hang row:\n{}", finished.stdout));
+    assert!(row.contains("1 HUNG (timed out after 6 s)"), "{row}");
+    assert!(!row.contains("CRASHED"), "{row}");
+    assert_eq!(scenario(&json, 0, "hang")["runs"][0]["timed_out"], true);
+    assert_eq!(
+        scenario(&json, 0, "baseline")["runs"][0]["timed_out"],
+        false
+    );
+}
+
+#[test]
 fn outage_stops_the_ingester_mid_run_and_shows_the_recovery() {
     let _alone = exclusive();
     // calibration has no agent: its ingester sees no request, and the script must cope.
@@ -198,21 +221,21 @@ fn outage_stops_the_ingester_mid_run_and_shows_the_recovery() {
             "nothing can arrive while the ingester is stopped: {event}"
         );
     }
-    if actions[1]["during_run"] == true {
-        assert!(
-            timeline
-                .iter()
-                .any(|e| e["t_s"].as_f64().unwrap() > back && e["status"] == "200"),
-            "the agent uploaded again after the outage: {timeline:?}"
-        );
-        assert!(
-            finished
-                .stdout
-                .contains("resumed uploading after the outage in 1 of 1"),
-            "{}",
-            finished.stdout
-        );
-    }
+    // FIBONACCI_N=37 outlasts the outage, so the ingester came back during the run.
+    assert_eq!(actions[1]["during_run"], true, "{run}");
+    assert!(
+        timeline
+            .iter()
+            .any(|e| e["t_s"].as_f64().unwrap() > back && e["status"] == "200"),
+        "the agent uploaded again after the outage: {timeline:?}"
+    );
+    assert!(
+        finished
+            .stdout
+            .contains("resumed uploading after the outage in 1 of 1"),
+        "{}",
+        finished.stdout
+    );
     let calibration = &json["benchmarks"][1];
     assert_eq!(calibration["name"], "calibration");
     assert_eq!(
