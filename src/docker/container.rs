@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use bollard::models::{
-    ContainerCreateBody, EndpointSettings, HostConfig, Mount, MountType, NetworkingConfig,
-    PortBinding,
+    ContainerCreateBody, ContainerStateStatusEnum, EndpointSettings, HostConfig, Mount, MountType,
+    NetworkingConfig, PortBinding,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, InspectContainerOptions, KillContainerOptionsBuilder,
@@ -235,8 +235,13 @@ impl DockerHost {
             (Some(start), Some(end)) => rfc3339_seconds_between(start, end),
             _ => None,
         };
+        // Docker says 0 for a container that has not exited yet: that is no exit code.
+        let exited = matches!(
+            state.status,
+            Some(ContainerStateStatusEnum::EXITED | ContainerStateStatusEnum::DEAD)
+        );
         Ok(ContainerTimes {
-            exit_code: state.exit_code,
+            exit_code: state.exit_code.filter(|_| exited),
             docker_wall_s,
             started_unix_s: state
                 .started_at

@@ -320,12 +320,18 @@ fn a_malformed_set_value_is_one_error_not_also_unread() {
 fn ctrl_c_stops_a_script_sleep_at_once_and_negative_sleeps_are_refused() {
     let _shared = shared();
     let dir = scratch("sleepy");
-    for (text, seconds) in [("sleep(15);", "int"), ("sleep(1e18);", "float")] {
+    for (text, seconds, signal) in [
+        ("sleep(15);", "int", libc::SIGINT),
+        ("sleep(1e18);", "float", libc::SIGTERM),
+    ] {
         let script = script(&dir, text);
         let child = Pyrobench::new().arg(&script).spawn();
         let pid = child.id();
         std::thread::sleep(Duration::from_secs(2));
-        interrupt(pid);
+        // SAFETY: a signal to a child process this test started.
+        unsafe {
+            libc::kill(pid as i32, signal);
+        }
         let interrupted = Instant::now();
         let finished = finish(child, pid);
         assert_eq!(finished.code, Some(130), "{seconds}: {}", finished.stderr);
@@ -393,4 +399,81 @@ fn another_build_cannot_swap_the_image_under_a_measurement() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), id);
+}
+
+#[test]
+fn a_plain_clean_spares_a_live_run_and_clean_all_does_not() {
+    // `clean --all` removes every pyrobench container: no other test may run beside it.
+    let _alone = alone();
+    let bench = probe_benchmark("live", &["sleep", "30"]);
+    let dir = scratch("live-script");
+    let script = script(
+        &dir,
+        "let image = build_image(BENCHMARKS[0]);\n\
+         measure(image, #{ name: \"live\" }, #{ runs: 1, warmup: 0 });\n",
+    );
+    let child = Pyrobench::new().arg(&script).arg(&bench).spawn();
+    let pid = child.id();
+    assert!(
+        wait_until(Duration::from_secs(120), || has_run_container(pid)),
+        "the run never started"
+    );
+    Pyrobench::new().arg("clean").run().assert_success();
+    assert!(has_run_container(pid), "a plain clean removed a live run");
+    let cleaned = Pyrobench::new().args(["clean", "--all"]).run();
+    cleaned.assert_success();
+    assert!(
+        cleaned.stdout.contains("removed 1 container(s)"),
+        "{}",
+        cleaned.stdout
+    );
+    assert!(!has_run_container(pid), "clean --all spared a run");
+    let finished = finish(child, pid);
+    finished.assert_failure();
+    assert_nothing_left(&finished);
+}
+
+#[test]
+fn a_parameter_without_default_must_be_given() {
+    let _shared = shared();
+    let dir = scratch("param-without-default");
+    let script = script(&dir, "print(`target ${param(\"target\")}`);\n");
+    let missing = Pyrobench::new().arg(&script).run();
+    missing.assert_failure();
+    assert!(
+        missing
+            .error_line()
+            .ends_with("parameter `target` is not set: pass --set target=VALUE"),
+        "{}",
+        missing.stderr
+    );
+    let given = Pyrobench::new()
+        .arg(&script)
+        .args(["--set", "target=db"])
+        .run();
+    given.assert_success();
+    assert_eq!(given.stdout.trim(), "target db");
+}
+
+#[test]
+fn a_plain_container_has_no_exit_code_until_it_stops() {
+    let _shared = shared();
+    let bench = probe_benchmark("plain-container", &["hang"]);
+    let (finished, _) = run_script(
+        "plain-container",
+        &bench,
+        "let image = build_image(BENCHMARKS[0]);\n\
+         let c = container(image, #{});\n\
+         c.start();\n\
+         print(`running ${c.exit_code}`);\n\
+         c.stop();\n\
+         print(`stopped ${c.exit_code}`);\n\
+         c.remove();\n",
+        &[],
+    );
+    finished.assert_success();
+    let lines: Vec<&str> = finished.stdout.lines().collect();
+    // As PID 1 with no handler the probe ignores SIGTERM: stop kills it after its grace.
+    assert_eq!(lines, ["running ", "stopped 137"], "{}", finished.stdout);
+    assert_nothing_left(&finished);
 }
