@@ -104,14 +104,23 @@ pub fn check_csv(path: &Path, json: &Value) {
         let median: f64 = row[column("wall_s_median")].parse().unwrap();
         let from_json = scenario["summary"]["wall"]["median"].as_f64().unwrap();
         assert!((median - from_json).abs() < 1e-9, "{median} vs {from_json}");
-        for name in [
-            "cpu_s_mean",
-            "cpu_s_stddev",
-            "rss_bytes_min",
-            "rss_bytes_max",
+        // Every spread statistic equals the JSON's, to the last digit.
+        for (figure, json_figure) in [("wall_s", "wall"), ("cpu_s", "cpu"), ("rss_bytes", "rss")] {
+            for stat in ["median", "mean", "stddev", "min", "max"] {
+                let name = format!("{figure}_{stat}");
+                let value: f64 = row[column(&name)].parse().unwrap();
+                let from_json = scenario["summary"][json_figure][stat].as_f64().unwrap();
+                assert_eq!(value, from_json, "{name}");
+            }
+        }
+        for (csv_name, json_name) in [
+            ("cpu_overhead_pct", "cpu_pct"),
+            ("wall_overhead_pct", "wall_pct"),
         ] {
-            let value: f64 = row[column(name)].parse().unwrap();
-            assert!(value >= 0.0, "{name} = {value}");
+            match scenario["overhead"][json_name].as_f64() {
+                Some(pct) => assert_eq!(row[column(csv_name)].parse::<f64>().unwrap(), pct),
+                None => assert_eq!(&row[column(csv_name)], ""),
+            }
         }
         for (csv_name, json_name) in [("cpu_p", "cpu_p"), ("cpu_paired_p", "cpu_paired_p")] {
             match scenario["overhead"][json_name].as_f64() {
