@@ -301,14 +301,7 @@ fn a_malformed_set_value_is_one_error_not_also_unread() {
         .arg(&script)
         .args(["--set", "jitter=abc"])
         .run();
-    finished.assert_failure();
-    assert!(
-        finished
-            .error_line()
-            .ends_with("--set jitter=abc: `jitter` must be a number"),
-        "{}",
-        finished.stderr
-    );
+    finished.assert_error_ends_with("--set jitter=abc: `jitter` must be a number");
     assert!(
         !finished.stderr.contains("never read"),
         "{}",
@@ -343,14 +336,7 @@ fn ctrl_c_stops_a_script_sleep_at_once_and_negative_sleeps_are_refused() {
     }
     let script = script(&dir, "sleep(-1);");
     let finished = Pyrobench::new().arg(&script).run();
-    finished.assert_failure();
-    assert!(
-        finished
-            .error_line()
-            .ends_with("`sleep` must be a positive number of seconds"),
-        "{}",
-        finished.stderr
-    );
+    finished.assert_error_ends_with("`sleep` must be a positive number of seconds");
 }
 
 #[test]
@@ -439,14 +425,7 @@ fn a_parameter_without_default_must_be_given() {
     let dir = scratch("param-without-default");
     let script = script(&dir, "print(`target ${param(\"target\")}`);\n");
     let missing = Pyrobench::new().arg(&script).run();
-    missing.assert_failure();
-    assert!(
-        missing
-            .error_line()
-            .ends_with("parameter `target` is not set: pass --set target=VALUE"),
-        "{}",
-        missing.stderr
-    );
+    missing.assert_error_ends_with("parameter `target` is not set: pass --set target=VALUE");
     let given = Pyrobench::new()
         .arg(&script)
         .args(["--set", "target=db"])

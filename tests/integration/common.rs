@@ -153,6 +153,17 @@ impl Finished {
     }
 
     /// The error line pyrobench printed.
+    /// Asserts a failure whose error line ends with `tail`.
+    pub fn assert_error_ends_with(&self, tail: &str) -> &Self {
+        self.assert_failure();
+        assert!(
+            self.error_line().ends_with(tail),
+            "expected an error ending in {tail:?}; stderr:\n{}",
+            self.stderr
+        );
+        self
+    }
+
     pub fn error_line(&self) -> &str {
         self.stderr
             .lines()
