@@ -2,7 +2,7 @@
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::rank::{lower_tail_count, ranks};
+use super::rank::{log_estimate, lower_tail_count, ranks};
 
 /// The test's outcome for samples `x` and `y`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -99,24 +99,30 @@ fn critical_count(n1: usize, n2: usize, confidence: f64) -> usize {
     ((product as f64 / 2.0 - z * sd).floor().max(0.0) as usize).min(product / 2)
 }
 
-/// Hodges-Lehmann interval for `y / x`: from the sorted pairwise differences of logs, the
-/// bounds that the U distribution gives at `confidence`. `None` when the samples are too
-/// small to exclude anything (or hold values that are not positive).
-pub fn ratio_ci(x: &[f64], y: &[f64], confidence: f64) -> Option<(f64, f64)> {
+/// The unpaired Hodges-Lehmann comparison of `y` with `x`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RatioEstimate {
+    /// The estimate of `y / x`: the median of all pairwise ratios y_j / x_i, taken on logs.
+    pub ratio: f64,
+    /// The interval at the confidence asked for, from the same sorted ratios, so that it
+    /// always holds `ratio`; `None` when the samples are too small to exclude anything.
+    pub ci: Option<(f64, f64)>,
+}
+
+/// Hodges-Lehmann estimate of `y / x` and its interval: from the sorted pairwise
+/// differences of logs, their median and the bounds that the U distribution gives at
+/// `confidence`. `None` for an empty sample or values that are not positive.
+pub fn ratio_estimate(x: &[f64], y: &[f64], confidence: f64) -> Option<RatioEstimate> {
     if x.iter().chain(y).any(|v| !(v.is_finite() && *v > 0.0)) || x.is_empty() || y.is_empty() {
         return None;
     }
-    let k = critical_count(x.len(), y.len(), confidence);
-    if k == 0 {
-        return None;
-    }
-    let mut differences: Vec<f64> = x
+    let differences: Vec<f64> = x
         .iter()
         .flat_map(|a| y.iter().map(move |b| b.ln() - a.ln()))
         .collect();
-    differences.sort_by(f64::total_cmp);
-    let n = differences.len();
-    Some((differences[k - 1].exp(), differences[n - k].exp()))
+    let k = critical_count(x.len(), y.len(), confidence);
+    let (ratio, ci) = log_estimate(differences, k)?;
+    Some(RatioEstimate { ratio, ci })
 }
 
 #[cfg(test)]
@@ -181,13 +187,21 @@ mod tests {
     fn ratio_interval_covers_a_known_shift() {
         let base = [1.00, 1.02, 0.98, 1.01, 0.99, 1.03, 0.97, 1.00, 1.01, 0.99];
         let scaled: Vec<f64> = base.iter().rev().map(|v| v * 1.05).collect();
-        let (low, high) = ratio_ci(&base, &scaled, 0.95).unwrap();
+        let (low, high) = ratio_estimate(&base, &scaled, 0.95).unwrap().ci.unwrap();
         assert!(low < 1.05 && 1.05 < high, "[{low}, {high}]");
         assert!(
             low > 1.0,
             "a 5% shift on 3% noise is significant: [{low}, {high}]"
         );
-        assert_eq!(ratio_ci(&[1.0, 2.0], &[1.5], 0.95), None);
+        let small = ratio_estimate(&[1.0, 2.0], &[1.5], 0.95).unwrap();
+        assert_eq!(small.ci, None);
+        // The ratios are 1.5 and 0.75: the estimate is their geometric mean.
+        assert!(
+            close(small.ratio, (1.5f64 * 0.75).sqrt()),
+            "{}",
+            small.ratio
+        );
+        assert_eq!(ratio_estimate(&[1.0, 0.0], &[1.5], 0.95), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::rank::{lower_tail_count, ranks};
+use super::rank::{log_estimate, lower_tail_count, ranks};
 
 /// Largest number of pairs for which the exact distribution is tabulated.
 const EXACT_LIMIT: usize = 50;
@@ -107,12 +107,11 @@ pub fn paired_ratio(pairs: &[(f64, f64)], confidence: f64) -> Option<PairedRatio
             walsh.push((logs[i] + logs[j]) / 2.0);
         }
     }
-    walsh.sort_by(f64::total_cmp);
-    let m = walsh.len();
     let k = critical_count(logs.len(), confidence);
+    let (ratio, ci) = log_estimate(walsh, k)?;
     Some(PairedRatio {
-        ratio: super::median(&walsh)?.exp(),
-        ci: (k > 0).then(|| (walsh[k - 1].exp(), walsh[m - k].exp())),
+        ratio,
+        ci,
         p: signed_rank_p(&logs),
         pairs: logs.len(),
     })
@@ -210,7 +209,8 @@ mod tests {
         // The unpaired interval on the same runs cannot see through the drift.
         let x: Vec<f64> = pairs.iter().map(|p| p.0).collect();
         let y: Vec<f64> = pairs.iter().map(|p| p.1).collect();
-        let (u_low, u_high) = super::super::mann_whitney::ratio_ci(&x, &y, 0.95).unwrap();
+        let unpaired = super::super::mann_whitney::ratio_estimate(&x, &y, 0.95).unwrap();
+        let (u_low, u_high) = unpaired.ci.unwrap();
         assert!(u_low < 1.0 && u_high - u_low > 0.2, "[{u_low}, {u_high}]");
     }
 
