@@ -41,9 +41,9 @@ fn exact_counts(n1: usize, n2: usize) -> Vec<f64> {
     previous.swap_remove(n2)
 }
 
-/// Two-sided Mann-Whitney U test, as scipy.stats.mannwhitneyu computes it: exact when
-/// there are no ties and the samples are small, else the normal approximation with tie
-/// and continuity corrections.
+/// Two-sided Mann-Whitney U test: from the exact distribution when there are no ties and
+/// at most 50 values in all (the p of scipy.stats.mannwhitneyu with `method='exact'`), else
+/// the normal approximation with tie and continuity corrections (`method='asymptotic'`).
 pub fn u_test(x: &[f64], y: &[f64]) -> Option<UTest> {
     let (n1, n2) = (x.len(), y.len());
     if n1 == 0 || n2 == 0 {
@@ -83,8 +83,9 @@ pub fn u_test(x: &[f64], y: &[f64]) -> Option<UTest> {
     })
 }
 
-/// Lower critical count `k` for a two-sided interval at `confidence`: the number of
-/// pairwise differences to drop from each end.
+/// Lower critical count `k` for a two-sided interval at `confidence`: the interval runs
+/// from the k-th smallest to the k-th largest pairwise difference, dropping k - 1 from
+/// each end.
 fn critical_count(n1: usize, n2: usize, confidence: f64) -> usize {
     let alpha = 1.0 - confidence;
     let product = n1 * n2;
@@ -138,7 +139,8 @@ mod tests {
         (a - b).abs() <= 1e-9 + 1e-6 * b.abs()
     }
 
-    // Reference values from scipy.stats.mannwhitneyu 1.17 (two-sided).
+    // Reference values from scipy.stats.mannwhitneyu 1.17 (two-sided): `method='asymptotic'`
+    // with ties, `method='exact'` for the exact p-values.
     #[test]
     fn ties_use_the_corrected_normal_approximation() {
         // Y has ties (1.06, 1.29): scipy's asymptotic p = 0.13291945818531892, U = 58.
@@ -207,7 +209,9 @@ mod tests {
     #[test]
     fn critical_count_matches_the_u_table() {
         // The classic two-sided 5% U table rejects at U <= 23 for n1 = n2 = 10 and U <= 2
-        // for n1 = n2 = 5; the interval drops one more difference than that from each end.
+        // for n1 = n2 = 5; k is one more, so the interval drops as many differences as the
+        // critical U from each end (23 and 2): it runs from the 24th smallest to the 24th
+        // largest of 100, and from the 3rd to the 3rd largest of 25.
         assert_eq!(critical_count(10, 10, 0.95), 24);
         assert_eq!(critical_count(5, 5, 0.95), 3);
     }

@@ -25,8 +25,9 @@ pub fn ranks(values: &[f64]) -> (Vec<f64>, f64) {
 }
 
 /// For a statistic whose exact distribution is `counts` (arrangements per value from 0),
-/// the largest k with P(statistic <= k - 1) <= alpha / 2: how many ordered estimates a
-/// two-sided interval drops from each end.
+/// the largest k with P(statistic <= k - 1) <= alpha / 2: a two-sided interval runs from the
+/// k-th smallest to the k-th largest ordered estimate, dropping k - 1 from each end (none
+/// exists when k is 0).
 pub fn lower_tail_count(counts: &[f64], alpha: f64) -> usize {
     let total: f64 = counts.iter().sum();
     let mut below = 0.0;
@@ -66,7 +67,8 @@ mod tests {
 
     #[test]
     fn tail_count_stops_before_alpha_half() {
-        // 1, 1, 1, 2, ... of 32: P(<= 0) = 1/32 > 0.025, so nothing is dropped.
+        // 1, 1, 1, 2, ... of 32: P(<= 0) = 1/32 > 0.025, so k = 0 and no interval exists.
+        // Of 100, P(<= 1) = 0.02 and P(<= 2) = 0.03: k = 2, one estimate dropped each end.
         assert_eq!(lower_tail_count(&[1.0, 1.0, 1.0, 2.0, 27.0], 0.05), 0);
         assert_eq!(lower_tail_count(&[1.0, 1.0, 1.0, 2.0, 95.0], 0.05), 2);
     }

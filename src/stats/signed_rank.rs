@@ -26,9 +26,10 @@ fn exact_counts(n: usize) -> Vec<f64> {
 }
 
 /// Two-sided p-value of the signed-rank test that the differences are centred on zero,
-/// as scipy.stats.wilcoxon computes it by default: zero differences dropped, exact when
-/// there are no ties and at most 50 pairs, else the normal approximation with the tie
-/// correction. `None` without a non-zero difference.
+/// zero differences dropped (scipy's default `zero_method='wilcox'`): from the exact
+/// distribution when there are no ties and at most 50 pairs (the p of scipy.stats.wilcoxon
+/// with `method='exact'`), else the normal approximation with the tie correction and no
+/// continuity correction (`method='asymptotic'`). `None` without a non-zero difference.
 pub fn signed_rank_p(differences: &[f64]) -> Option<f64> {
     let nonzero: Vec<f64> = differences
         .iter()
@@ -64,8 +65,9 @@ pub fn signed_rank_p(differences: &[f64]) -> Option<f64> {
     Some((2.0 * Normal::standard().cdf(z)).clamp(0.0, 1.0))
 }
 
-/// Number of Walsh averages to drop from each end for a two-sided interval at
-/// `confidence` with `n` pairs: the largest k with P(T+ <= k - 1) <= alpha / 2.
+/// Critical count `k` for a two-sided interval at `confidence` with `n` pairs: the largest
+/// k with P(T+ <= k - 1) <= alpha / 2. The interval runs from the k-th smallest to the
+/// k-th largest Walsh average, dropping k - 1 from each end.
 fn critical_count(n: usize, confidence: f64) -> usize {
     let alpha = 1.0 - confidence;
     let pairs = n * (n + 1) / 2;
