@@ -181,8 +181,37 @@ mod tests {
         assert_eq!(counts.iter().sum::<f64>(), 210.0); // C(10, 4)
         assert_eq!(counts.len(), 25);
         assert_eq!(counts[0], 1.0);
-        assert_eq!(counts[12], counts[12]); // symmetric around n1 n2 / 2
-        assert_eq!(counts[5], counts[19]);
+        // Symmetric around n1 n2 / 2 (swap the roles of x and y), with its mode there: 18
+        // of the 210 arrangements, the number of partitions of 12 that fit a 4 by 6 box.
+        for u in 0..=24 {
+            assert_eq!(counts[u], counts[24 - u], "U = {u}");
+        }
+        assert_eq!(counts[12], 18.0);
+        assert_eq!(counts[..6], [1.0, 1.0, 2.0, 3.0, 5.0, 6.0]);
+    }
+
+    #[test]
+    fn exact_counts_match_enumeration() {
+        // Every choice of the x positions among n1 + n2 sorted values, U counted directly.
+        for (n1, n2) in [(1, 1), (2, 3), (4, 6), (5, 5), (3, 7)] {
+            let mut brute = vec![0.0; n1 * n2 + 1];
+            for mask in 0u32..(1 << (n1 + n2)) {
+                if mask.count_ones() as usize != n1 {
+                    continue;
+                }
+                let mut ys_below = 0;
+                let mut u = 0;
+                for position in 0..n1 + n2 {
+                    if mask & (1 << position) != 0 {
+                        u += ys_below;
+                    } else {
+                        ys_below += 1;
+                    }
+                }
+                brute[u] += 1.0;
+            }
+            assert_eq!(exact_counts(n1, n2), brute, "n1 = {n1}, n2 = {n2}");
+        }
     }
 
     #[test]
