@@ -129,7 +129,7 @@ mod tests {
         assert_eq!([&rows[0][wall], &rows[0][cpu]], ["baseline", "baseline"]);
         assert!(rows[1][wall].starts_with("+4.0% ["), "{}", rows[1][wall]);
         assert!(rows[1][cpu].starts_with("+20.0% ["), "{}", rows[1][cpu]);
-        assert!(rows[1][cpu].ends_with("(p=0.000)"), "{}", rows[1][cpu]);
+        assert!(rows[1][cpu].ends_with("(p<0.001)"), "{}", rows[1][cpu]);
         assert!(rows[2][wall].starts_with("~ (p="), "{}", rows[2][wall]);
         assert!(rows[2][cpu].starts_with("~ (p="), "{}", rows[2][cpu]);
     }

@@ -76,19 +76,28 @@ pub fn comparison(delta: Delta) -> String {
     self::delta(delta.pct, delta.ci_pct, delta.p)
 }
 
+/// A p-value to three decimals, `p=0.042`; below 0.001, `p<0.001`.
+pub fn p_value(p: f64) -> String {
+    if p < 0.001 {
+        "p<0.001".to_string()
+    } else {
+        format!("p={p:.3}")
+    }
+}
+
 /// An overhead as benchstat shows a delta: the change with its interval and p-value, or
 /// `~` when the difference is not significant.
 pub fn delta(pct: Option<f64>, ci: Option<[f64; 2]>, p: Option<f64>) -> String {
     let Some(pct) = pct else {
         return "-".to_string();
     };
-    let p_text = p.map(|p| format!(" (p={p:.3})")).unwrap_or_default();
     match p {
-        Some(p) if p >= crate::stats::ALPHA => format!("~{p_text}"),
+        Some(p) if p >= crate::stats::ALPHA => format!("~ ({})", p_value(p)),
         _ => {
             let interval = ci
                 .map(|[low, high]| format!(" [{low:+.1}, {high:+.1}]"))
                 .unwrap_or_default();
+            let p_text = p.map(|p| format!(" ({})", p_value(p))).unwrap_or_default();
             format!("{pct:+.1}%{interval}{p_text}")
         }
     }
@@ -121,12 +130,17 @@ mod tests {
     fn deltas_read_like_benchstat() {
         assert_eq!(
             delta(Some(4.44), Some([2.05, 6.81]), Some(0.0004)),
-            "+4.4% [+2.0, +6.8] (p=0.000)"
+            "+4.4% [+2.0, +6.8] (p<0.001)"
+        );
+        assert_eq!(
+            delta(Some(4.44), Some([2.05, 6.81]), Some(0.0012)),
+            "+4.4% [+2.0, +6.8] (p=0.001)"
         );
         assert_eq!(
             delta(Some(0.3), Some([-1.0, 1.5]), Some(0.42)),
             "~ (p=0.420)"
         );
+        assert_eq!(delta(None, None, Some(0.5)), "-");
         assert_eq!(delta(Some(3.0), None, None), "+3.0%");
         assert_eq!(delta_brief(Some(4.21), Some(0.3)), "~ (+4.2%)");
         assert_eq!(delta_brief(Some(-12.0), Some(0.01)), "-12.0%");
