@@ -85,14 +85,15 @@ pub fn p_value(p: f64) -> String {
     }
 }
 
-/// An overhead as benchstat shows a delta: the change with its interval and p-value, or
-/// `~` when the difference is not significant.
+/// An overhead as benchstat shows a delta: the change with its interval and p-value,
+/// `+4.4% [+2.0, +6.8] (p=0.002)`, or `~ (+0.3%, p=0.420)` when the difference is not
+/// significant.
 pub fn delta(pct: Option<f64>, ci: Option<[f64; 2]>, p: Option<f64>) -> String {
     let Some(pct) = pct else {
         return "-".to_string();
     };
     match p {
-        Some(p) if p >= crate::stats::ALPHA => format!("~ ({})", p_value(p)),
+        Some(p) if p >= crate::stats::ALPHA => format!("~ ({pct:+.1}%, {})", p_value(p)),
         _ => {
             let interval = ci
                 .map(|[low, high]| format!(" [{low:+.1}, {high:+.1}]"))
@@ -138,8 +139,9 @@ mod tests {
         );
         assert_eq!(
             delta(Some(0.3), Some([-1.0, 1.5]), Some(0.42)),
-            "~ (p=0.420)"
+            "~ (+0.3%, p=0.420)"
         );
+        assert_eq!(delta(Some(-3.04), None, Some(0.05)), "~ (-3.0%, p=0.050)");
         assert_eq!(delta(None, None, Some(0.5)), "-");
         assert_eq!(delta(Some(3.0), None, None), "+3.0%");
         assert_eq!(delta_brief(Some(4.21), Some(0.3)), "~ (+4.2%)");

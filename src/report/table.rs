@@ -70,7 +70,7 @@ mod tests {
         assert!(agent.contains(" +4.0% ["), "{agent}");
         assert!(agent.contains(" +20.0% ["), "{agent}");
         let idle = row(&text, "pyroscope idle");
-        assert_eq!(count(idle, "~ (p="), 2, "{idle}");
+        assert_eq!(count(idle, "~ (+0.0%, p="), 2, "{idle}");
     }
 
     #[test]
