@@ -3,11 +3,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::figure::Figure;
-use super::warning::{MIN_RUNS_FOR_CI, Warning, merge_few_runs};
+use super::warning::{MIN_RUNS_FOR_CI, Sway, Warning, merge_few_runs};
 use crate::measure::record::RunRecord;
 use crate::stats::mann_whitney::{ratio_estimate, u_test};
 use crate::stats::signed_rank::paired_ratio;
-use crate::stats::{CONFIDENCE, Spread, change_pct, median, spread};
+use crate::stats::{ALPHA, CONFIDENCE, Spread, change_pct, median, outliers, spread};
 
 /// Medians of a scenario's successful runs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -270,8 +270,9 @@ impl ScenarioResult {
         }
     }
 
-    /// Too few runs, failed runs, outliers.
-    pub fn warnings(&self) -> Vec<Warning> {
+    /// Too few runs, failed runs, and outlier runs that sway the figures; `base` is the
+    /// scenario this one is compared with (`None` for the baseline itself).
+    pub fn warnings(&self, base: Option<&ScenarioResult>) -> Vec<Warning> {
         let mut warnings = Vec::new();
         let ok = self.summary.ok_runs;
         if ok > 0 && ok < MIN_RUNS_FOR_CI {
@@ -284,19 +285,75 @@ impl ScenarioResult {
                 runs: self.runs.len(),
             });
         }
-        let ok_runs = self.ok_runs();
+        let mut figures = Vec::new();
+        let mut sways = Vec::new();
         for figure in Figure::PAIRED {
-            let values = values_of(&ok_runs, |run| figure.of(run));
-            let flagged = crate::stats::outliers(&values);
-            if !flagged.is_empty() {
-                warnings.push(Warning::Outliers {
-                    scenario: self.name.clone(),
-                    figure,
-                    values: flagged.iter().map(|i| values[*i]).collect(),
-                });
+            let (flagged, sway) = self.outliers_swaying(figure, base);
+            if !sway.is_empty() {
+                figures.push((figure, flagged));
+                sways.extend(sway);
             }
         }
+        if !figures.is_empty() {
+            sways.sort();
+            sways.dedup();
+            warnings.push(Warning::Outliers {
+                scenario: self.name.clone(),
+                figures,
+                sways,
+            });
+        }
         warnings
+    }
+
+    /// The outlier values of one figure, and what leaving them out would change: the median
+    /// or the mean by more than the half-width of the median's interval, or the significance
+    /// of the overhead against `base`. Outliers that change none of these go unmentioned.
+    fn outliers_swaying(&self, figure: Figure, base: Option<&Self>) -> (Vec<f64>, Vec<Sway>) {
+        let runs: Vec<&RunRecord> = self
+            .ok_runs()
+            .into_iter()
+            .filter(|run| figure.of(run).is_some())
+            .collect();
+        let values = values_of(&runs, |run| figure.of(run));
+        let flagged = outliers(&values);
+        if flagged.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        let kept: Vec<&RunRecord> = (0..runs.len())
+            .filter(|i| !flagged.contains(i))
+            .map(|i| runs[i])
+            .collect();
+        let kept_values = values_of(&kept, |run| figure.of(run));
+        let (all, without) = (spread(&values), spread(&kept_values));
+        let mut sways = Vec::new();
+        match all
+            .as_ref()
+            .and_then(Spread::half_width)
+            .zip(all.zip(without))
+        {
+            Some((half, (all, without))) => {
+                if (all.median - without.median).abs() > half {
+                    sways.push(Sway::Median);
+                }
+                if (all.mean - without.mean).abs() > half {
+                    sways.push(Sway::Mean);
+                }
+            }
+            None => sways.push(Sway::NoInterval),
+        }
+        if let Some(base) = base {
+            let base_runs = base.ok_runs();
+            let significant = |runs: &[&RunRecord]| {
+                compare_figure(&base_runs, runs, figure)
+                    .p
+                    .map(|p| p < ALPHA)
+            };
+            if significant(&runs) != significant(&kept) {
+                sways.push(Sway::Significance);
+            }
+        }
+        (flagged.iter().map(|i| values[*i]).collect(), sways)
     }
 
     pub fn ok_runs(&self) -> Vec<&RunRecord> {
@@ -384,10 +441,14 @@ impl BenchmarkResult {
             scenario.summarize();
         }
         let base_index = self.baseline_index(preferred_baseline);
+        let base = base_index.map(|i| &self.scenarios[i]);
         self.warnings = self
             .scenarios
             .iter()
-            .flat_map(ScenarioResult::warnings)
+            .enumerate()
+            .flat_map(|(index, scenario)| {
+                scenario.warnings(base.filter(|_| Some(index) != base_index))
+            })
             .collect();
         merge_few_runs(&mut self.warnings);
         if let Some(base) = base_index.and_then(|i| self.scenarios[i].summary.wall.as_ref())
@@ -581,7 +642,10 @@ mod tests {
         let text = text.join("\n");
         assert!(text.contains("`baseline`: 1 of 10 runs failed"), "{text}");
         assert!(
-            text.contains("`baseline`: 1 outlier run(s) in wall time") && text.contains("9.000 s"),
+            text.contains(
+                "`baseline`: outlier run(s) in wall time (9.000 s) (modified z-score above 3.5): \
+                 without them the mean moves"
+            ),
             "{text}"
         );
         assert!(
@@ -592,6 +656,77 @@ mod tests {
             text.contains("the baseline's wall time varies by"),
             "{text}"
         );
+    }
+
+    /// Runs whose wall and CPU times are `seconds`, as one scenario.
+    fn runs_of(seconds: &[f64]) -> Vec<RunRecord> {
+        seconds.iter().map(|s| run(*s, *s)).collect()
+    }
+
+    /// Ten runs around 2 s with a coefficient of variation of 3%, the last a mild outlier
+    /// (+9%, modified z-score 4.3).
+    const CV3_WITH_MILD_OUTLIER: [f64; 10] =
+        [1.99, 2.01, 1.98, 2.02, 2.00, 1.99, 2.03, 1.97, 2.01, 2.19];
+
+    #[test]
+    fn a_mild_outlier_in_ordinary_noise_is_not_a_warning() {
+        let values = CV3_WITH_MILD_OUTLIER;
+        assert_eq!(
+            crate::stats::outliers(&values),
+            [9],
+            "flagged by the z-score"
+        );
+        let s = spread(&values).unwrap();
+        assert!((s.stddev / s.mean - 0.031).abs() < 0.001, "{s:?}");
+        // The same noise in the profiled scenario, 5% slower: still significant without it.
+        let slower: Vec<f64> = values.iter().map(|v| v * 1.05).collect();
+        let result = compared(runs_of(&values), runs_of(&slower));
+        assert!(result.warnings.is_empty(), "{:?}", result.warnings);
+    }
+
+    #[test]
+    fn a_run_five_times_the_rest_is_one_warning() {
+        let mut slower: Vec<f64> = CV3_WITH_MILD_OUTLIER[..9]
+            .iter()
+            .map(|v| v * 1.05)
+            .collect();
+        slower.push(5.0 * 2.1);
+        let result = compared(runs_of(&CV3_WITH_MILD_OUTLIER[..9]), runs_of(&slower));
+        let text: Vec<String> = result.warnings.iter().map(Warning::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "`profiled`: outlier run(s) in wall time (10.500 s) and CPU time (10.500 s) \
+              (modified z-score above 3.5): without them the mean moves by more than the \
+              half-width of the median's 95% interval"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_outlier_that_decides_significance_is_a_warning() {
+        // Ten runs a side, the profiled ones 0.07 s slower but for the last, 20% slower than
+        // the rest: with it p = 0.029, without it 0.053 (the exact U distribution). It moves
+        // neither the median nor the mean by the interval's half-width (0.07 s).
+        let base = [2.00, 2.02, 2.04, 2.06, 2.08, 2.10, 2.12, 2.14, 2.16, 2.18];
+        let mut profiled: Vec<f64> = base.iter().map(|v| v + 0.07).collect();
+        profiled[9] = 2.6;
+        let result = compared(runs_of(&base), runs_of(&profiled));
+        let text: Vec<String> = result.warnings.iter().map(Warning::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "`profiled`: outlier run(s) in wall time (2.600 s) and CPU time (2.600 s) \
+              (modified z-score above 3.5): without them the overhead's significance changes"
+            ]
+        );
+        let p = result.scenarios[1]
+            .overhead
+            .as_ref()
+            .unwrap()
+            .wall_p
+            .unwrap();
+        assert!((p - 0.028805559765312086).abs() < 1e-12, "{p}");
     }
 
     #[test]

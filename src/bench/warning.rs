@@ -9,6 +9,35 @@ use super::figure::Figure;
 /// Runs below which no confidence interval of a median exists.
 pub const MIN_RUNS_FOR_CI: usize = 6;
 
+/// What leaving a figure's outlier runs out would change in its reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Sway {
+    /// The median moves by more than the half-width of its 95% interval.
+    Median,
+    /// The mean (and with it the standard deviation) moves by more than that half-width.
+    Mean,
+    /// The overhead against the baseline turns significant, or stops being so.
+    Significance,
+    /// Too few runs for an interval: nothing to weigh the outliers against.
+    NoInterval,
+}
+
+impl Sway {
+    fn describe(self) -> &'static str {
+        match self {
+            Sway::Median => {
+                "without them the median moves by more than the half-width of its 95% interval"
+            }
+            Sway::Mean => {
+                "without them the mean moves by more than the half-width of the median's 95% \
+                 interval"
+            }
+            Sway::Significance => "without them the overhead's significance changes",
+            Sway::NoInterval => "too few runs for an interval to weigh them against",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Warning {
     /// Scenarios with too few successful runs for an interval: `(name, ok runs)`.
@@ -18,10 +47,12 @@ pub enum Warning {
         failed: usize,
         runs: usize,
     },
+    /// Outlier runs that sway what the scenario's figures say: the flagged values of each
+    /// figure they sway, and how.
     Outliers {
         scenario: String,
-        figure: Figure,
-        values: Vec<f64>,
+        figures: Vec<(Figure, Vec<f64>)>,
+        sways: Vec<Sway>,
     },
     /// The baseline's wall time varies by this coefficient of variation.
     NoisyBaseline { cv: f64, limit: f64 },
@@ -62,17 +93,24 @@ impl fmt::Display for Warning {
             ),
             Warning::Outliers {
                 scenario,
-                figure,
-                values,
+                figures,
+                sways,
             } => {
-                let listed: Vec<String> = values.iter().map(|v| format!("{v:.3} s")).collect();
+                let listed: Vec<String> = figures
+                    .iter()
+                    .map(|(figure, values)| {
+                        let values: Vec<String> =
+                            values.iter().map(|v| format!("{v:.3} s")).collect();
+                        format!("{} ({})", figure.name(), values.join(", "))
+                    })
+                    .collect();
+                let reasons: Vec<&str> = sways.iter().map(|sway| sway.describe()).collect();
                 write!(
                     f,
-                    "`{scenario}`: {} outlier run(s) in {} (modified z-score above {}): {}",
-                    values.len(),
-                    figure.name(),
+                    "`{scenario}`: outlier run(s) in {} (modified z-score above {}): {}",
+                    listed.join(" and "),
                     crate::stats::OUTLIER_Z,
-                    listed.join(", ")
+                    reasons.join("; ")
                 )
             }
             Warning::NoisyBaseline { cv, limit } => write!(

@@ -62,10 +62,9 @@ pub fn bytes_with_spread(spread: Option<&crate::stats::Spread>) -> String {
 }
 
 fn plus_minus(spread: &crate::stats::Spread) -> String {
-    match spread.median_ci {
-        Some([low, high]) if spread.median > 0.0 => {
-            let half = (spread.median - low).max(high - spread.median) / spread.median * 100.0;
-            format!(" ±{half:.0}%")
+    match spread.half_width() {
+        Some(half) if spread.median > 0.0 => {
+            format!(" ±{:.0}%", half / spread.median * 100.0)
         }
         _ => String::new(),
     }

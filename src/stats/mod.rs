@@ -38,6 +38,15 @@ pub struct Spread {
     pub max: f64,
 }
 
+impl Spread {
+    /// The larger distance from the median to an end of its interval: what the table
+    /// prints as `±`. `None` without an interval.
+    pub fn half_width(&self) -> Option<f64> {
+        let [low, high] = self.median_ci?;
+        Some((self.median - low).max(high - self.median))
+    }
+}
+
 pub fn spread(values: &[f64]) -> Option<Spread> {
     let values: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let n = values.len() as f64;
@@ -111,6 +120,7 @@ mod tests {
         // numpy.std(ddof=1) of these values.
         assert!((s.stddev - 2.138089935299395).abs() < 1e-12, "{}", s.stddev);
         assert_eq!(s.median_ci, Some([2.0, 9.0]));
+        assert_eq!(s.half_width(), Some(4.5));
         assert_eq!(spread(&[3.0]).unwrap().median_ci, None);
         assert_eq!(spread(&[]), None);
     }
