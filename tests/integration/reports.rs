@@ -22,6 +22,15 @@ fn ok_runs(scenario: &Value) -> Vec<&Value> {
         .collect()
 }
 
+/// A p-value as the table prints it.
+fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "p<0.001".to_string()
+    } else {
+        format!("p={p:.3}")
+    }
+}
+
 /// The benchstat-like table: a row per scenario, each delta a percentage with its p-value
 /// or `~` with it.
 pub fn check_table(stdout: &str, json: &Value) {
@@ -36,12 +45,16 @@ pub fn check_table(stdout: &str, json: &Value) {
             continue;
         }
         let p = scenario["overhead"]["wall_p"].as_f64().expect("wall_p");
-        let shown = format!("(p={p:.3})");
+        let shown = p_text(p);
         assert!(row.contains(&shown), "row lacks {shown}: {row}");
+        let pct = scenario["overhead"]["wall_pct"].as_f64().unwrap();
         if p >= 0.05 {
-            assert!(row.contains('~'), "not significant, so `~`: {row}");
+            let estimate = format!("~ ({pct:+.1}%");
+            assert!(
+                row.contains(&estimate),
+                "not significant, so {estimate}: {row}"
+            );
         } else {
-            let pct = scenario["overhead"]["wall_pct"].as_f64().unwrap();
             assert!(row.contains(&format!("{pct:+.1}%")), "{row}");
         }
         // The comparison paired by round, under the table: each run against its round's
@@ -59,7 +72,7 @@ pub fn check_table(stdout: &str, json: &Value) {
             let p = scenario["overhead"]["cpu_paired_p"]
                 .as_f64()
                 .expect("cpu_paired_p");
-            assert!(line.contains(&format!("(p={p:.3})")), "{line}");
+            assert!(line.contains(&p_text(p)), "{line}");
             assert!(line.ends_with(&format!("({rounds} rounds)")), "{line}");
         }
     }
