@@ -3,11 +3,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::figure::Figure;
+pub use super::overhead::{Delta, Overhead};
+use super::overhead::{compare_figure, overhead_against};
 use super::warning::{MIN_RUNS_FOR_CI, Sway, Warning, merge_few_runs};
 use crate::measure::record::RunRecord;
-use crate::stats::mann_whitney::{ratio_estimate, u_test};
-use crate::stats::signed_rank::paired_ratio;
-use crate::stats::{ALPHA, CONFIDENCE, Spread, change_pct, median, outliers, spread};
+use crate::stats::{ALPHA, Spread, median, outliers, spread};
 
 /// Medians of a scenario's successful runs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -32,61 +32,6 @@ pub struct Summary {
     pub rss: Option<Spread>,
 }
 
-/// Cost of a scenario against the baseline, in percent of the baseline.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Overhead {
-    /// The scenario this one is compared with.
-    pub baseline: String,
-    /// The Hodges-Lehmann estimate of the ratio to the baseline (the median of the ratios
-    /// of every run to every baseline run, taken on logs), which `*_ci_pct` brackets; the
-    /// ratio of the medians only where a value is not positive (no interval then).
-    pub wall_pct: Option<f64>,
-    pub cpu_pct: Option<f64>,
-    pub rss_pct: Option<f64>,
-    /// 95% interval of the overhead (Hodges-Lehmann, from the U distribution); absent
-    /// when there are too few runs.
-    #[serde(default)]
-    pub wall_ci_pct: Option<[f64; 2]>,
-    #[serde(default)]
-    pub cpu_ci_pct: Option<[f64; 2]>,
-    #[serde(default)]
-    pub rss_ci_pct: Option<[f64; 2]>,
-    /// Two-sided Mann-Whitney U p-values against the baseline.
-    #[serde(default)]
-    pub wall_p: Option<f64>,
-    #[serde(default)]
-    pub cpu_p: Option<f64>,
-    #[serde(default)]
-    pub rss_p: Option<f64>,
-    /// Rounds in which both this scenario and the baseline ran successfully.
-    #[serde(default)]
-    pub paired_rounds: usize,
-    /// The paired comparison: each run against the baseline run of its own round
-    /// (Hodges-Lehmann estimate of the ratio, its 95% interval from the Wilcoxon
-    /// signed-rank distribution, and the signed-rank p-value). Drift of the machine
-    /// between rounds cancels out of it.
-    #[serde(default)]
-    pub wall_paired_pct: Option<f64>,
-    #[serde(default)]
-    pub wall_paired_ci_pct: Option<[f64; 2]>,
-    #[serde(default)]
-    pub wall_paired_p: Option<f64>,
-    #[serde(default)]
-    pub cpu_paired_pct: Option<f64>,
-    #[serde(default)]
-    pub cpu_paired_ci_pct: Option<[f64; 2]>,
-    #[serde(default)]
-    pub cpu_paired_p: Option<f64>,
-}
-
-/// One figure's comparison with the baseline: the estimate, its 95% interval and the p-value.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Delta {
-    pub pct: Option<f64>,
-    pub ci_pct: Option<[f64; 2]>,
-    pub p: Option<f64>,
-}
-
 impl Summary {
     /// The spread of one figure over the successful runs.
     pub fn spread(&self, figure: Figure) -> Option<&Spread> {
@@ -104,72 +49,6 @@ impl Summary {
             Figure::Cpu => self.cpu_s,
             Figure::Rss => self.max_rss_bytes,
         }
-    }
-}
-
-impl Overhead {
-    /// The unpaired comparison of one figure (Hodges-Lehmann, Mann-Whitney U).
-    pub fn delta(&self, figure: Figure) -> Delta {
-        match figure {
-            Figure::Wall => Delta {
-                pct: self.wall_pct,
-                ci_pct: self.wall_ci_pct,
-                p: self.wall_p,
-            },
-            Figure::Cpu => Delta {
-                pct: self.cpu_pct,
-                ci_pct: self.cpu_ci_pct,
-                p: self.cpu_p,
-            },
-            Figure::Rss => Delta {
-                pct: self.rss_pct,
-                ci_pct: self.rss_ci_pct,
-                p: self.rss_p,
-            },
-        }
-    }
-
-    /// The paired comparison of one figure; `None` for figures not paired.
-    pub fn paired(&self, figure: Figure) -> Option<Delta> {
-        match figure {
-            Figure::Wall => Some(Delta {
-                pct: self.wall_paired_pct,
-                ci_pct: self.wall_paired_ci_pct,
-                p: self.wall_paired_p,
-            }),
-            Figure::Cpu => Some(Delta {
-                pct: self.cpu_paired_pct,
-                ci_pct: self.cpu_paired_ci_pct,
-                p: self.cpu_paired_p,
-            }),
-            Figure::Rss => None,
-        }
-    }
-
-    fn set_delta(&mut self, figure: Figure, delta: Delta) {
-        let (pct, ci_pct, p) = match figure {
-            Figure::Wall => (&mut self.wall_pct, &mut self.wall_ci_pct, &mut self.wall_p),
-            Figure::Cpu => (&mut self.cpu_pct, &mut self.cpu_ci_pct, &mut self.cpu_p),
-            Figure::Rss => (&mut self.rss_pct, &mut self.rss_ci_pct, &mut self.rss_p),
-        };
-        (*pct, *ci_pct, *p) = (delta.pct, delta.ci_pct, delta.p);
-    }
-
-    fn set_paired(&mut self, figure: Figure, delta: Delta) {
-        let (pct, ci_pct, p) = match figure {
-            Figure::Wall => (
-                &mut self.wall_paired_pct,
-                &mut self.wall_paired_ci_pct,
-                &mut self.wall_paired_p,
-            ),
-            Figure::Cpu => (
-                &mut self.cpu_paired_pct,
-                &mut self.cpu_paired_ci_pct,
-                &mut self.cpu_paired_p,
-            ),
-            Figure::Rss => return,
-        };
-        (*pct, *ci_pct, *p) = (delta.pct, delta.ci_pct, delta.p);
     }
 }
 
@@ -214,51 +93,6 @@ fn values_of(runs: &[&RunRecord], figure: impl Fn(&RunRecord) -> Option<f64>) ->
 
 fn median_of(runs: &[&RunRecord], figure: impl Fn(&RunRecord) -> Option<f64>) -> Option<f64> {
     median(&values_of(runs, figure))
-}
-
-/// Overhead, its interval and p-value of `other` against `base` for one figure.
-fn compare_figure(base: &[&RunRecord], other: &[&RunRecord], figure: Figure) -> Delta {
-    let (x, y) = (
-        values_of(base, |run| figure.of(run)),
-        values_of(other, |run| figure.of(run)),
-    );
-    let estimate = ratio_estimate(&x, &y, CONFIDENCE);
-    let of_medians = || change_pct(median(&x)?, median(&y)?);
-    Delta {
-        pct: estimate.map_or_else(of_medians, |e| Some(to_pct(e.ratio))),
-        ci_pct: estimate
-            .and_then(|e| e.ci)
-            .map(|(low, high)| [to_pct(low), to_pct(high)]),
-        p: u_test(&x, &y).map(|test| test.p),
-    }
-}
-
-fn to_pct(ratio: f64) -> f64 {
-    (ratio - 1.0) * 100.0
-}
-
-/// Each successful run of `other` against the successful baseline run of the same round;
-/// with the number of pairs.
-fn paired_figure(base: &[&RunRecord], other: &[&RunRecord], figure: Figure) -> (Delta, usize) {
-    let base_by_round: std::collections::HashMap<usize, f64> = base
-        .iter()
-        .filter_map(|run| Some((run.round?, figure.of(run)?)))
-        .collect();
-    let pairs: Vec<(f64, f64)> = other
-        .iter()
-        .filter_map(|run| Some((*base_by_round.get(&run.round?)?, figure.of(run)?)))
-        .collect();
-    match paired_ratio(&pairs, CONFIDENCE) {
-        Some(paired) => (
-            Delta {
-                pct: Some(to_pct(paired.ratio)),
-                ci_pct: paired.ci.map(|(low, high)| [to_pct(low), to_pct(high)]),
-                p: paired.p,
-            },
-            paired.pairs,
-        ),
-        None => (Delta::default(), 0),
-    }
 }
 
 impl ScenarioResult {
@@ -382,26 +216,6 @@ impl ScenarioResult {
             rss: spread_of(Figure::Rss),
         };
     }
-
-    /// This scenario against the baseline, figure by figure.
-    fn overhead_against(&self, base: &ScenarioResult) -> Overhead {
-        let (base_runs, runs) = (base.ok_runs(), self.ok_runs());
-        let mut overhead = Overhead {
-            baseline: base.name.clone(),
-            ..Default::default()
-        };
-        for figure in Figure::ALL {
-            overhead.set_delta(figure, compare_figure(&base_runs, &runs, figure));
-        }
-        for figure in Figure::PAIRED {
-            let (delta, pairs) = paired_figure(&base_runs, &runs, figure);
-            overhead.set_paired(figure, delta);
-            if figure == Figure::Cpu {
-                overhead.paired_rounds = pairs;
-            }
-        }
-        overhead
-    }
 }
 
 impl BenchmarkResult {
@@ -465,7 +279,7 @@ impl BenchmarkResult {
         };
         let base = self.scenarios[base_index].clone();
         for (index, scenario) in self.scenarios.iter_mut().enumerate() {
-            scenario.overhead = (index != base_index).then(|| scenario.overhead_against(&base));
+            scenario.overhead = (index != base_index).then(|| overhead_against(&base, scenario));
         }
     }
 }
@@ -473,6 +287,7 @@ impl BenchmarkResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::change_pct;
 
     fn run(wall: f64, cpu: f64) -> RunRecord {
         RunRecord {
