@@ -36,13 +36,7 @@ fn default_script_on_fibonacci_prints_the_table_and_writes_every_report() {
     reports::check_csv(&dir.join("out.csv"), &json);
     reports::check_gobench(&dir.join("out.txt"), &json);
     reports::check_svg(&dir.join("out.svg"), &json);
-    for scenario_name in [
-        "baseline",
-        "ingester up",
-        "ingester down",
-        "wall overhead",
-        "CPU overhead",
-    ] {
+    for scenario_name in ["baseline", "ingester up", "ingester down", "Δwall", "ΔCPU"] {
         assert!(
             finished.stdout.contains(scenario_name),
             "table lacks {scenario_name}:\n{}",
