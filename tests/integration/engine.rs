@@ -205,6 +205,18 @@ fn keep_going_records_failures_and_finishes() {
     assert_eq!(x["summary"]["failed_runs"], 2);
     assert_eq!(x["summary"]["ok_runs"], 0);
     assert_eq!(scenario(&json, 0, "ok")["summary"]["ok_runs"], 2);
+    // What ran is recorded per scenario; the top level holds only flags that were given.
+    assert_eq!(x["planned_runs"], 2);
+    assert_eq!(x["warmup"], 0);
+    assert!(json["pyrobench"]["runs"].is_null(), "{}", json["pyrobench"]);
+    // The progress line gives the reason and the log's last line, not a dangling intro.
+    assert!(
+        finished.stderr.contains(
+            "| x | run 1/2 | FAILED: exited with code 4 (last log line: probe: giving up with code 4)"
+        ),
+        "{}",
+        finished.stderr
+    );
     assert!(
         x["runs"][0]["failure"]
             .as_str()
