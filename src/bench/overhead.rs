@@ -4,7 +4,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::figure::Figure;
-use super::result::ScenarioResult;
 use crate::measure::record::RunRecord;
 use crate::stats::mann_whitney::{ratio_estimate, u_test};
 use crate::stats::signed_rank::paired_ratio;
@@ -177,18 +176,21 @@ fn paired_figure(base: &[&RunRecord], other: &[&RunRecord], figure: Figure) -> (
     }
 }
 
-/// `scenario` against the baseline, figure by figure.
-pub(super) fn overhead_against(base: &ScenarioResult, scenario: &ScenarioResult) -> Overhead {
-    let (base_runs, runs) = (base.ok_runs(), scenario.ok_runs());
+/// A scenario's successful runs against the baseline's, figure by figure.
+pub(super) fn overhead_against(
+    baseline: &str,
+    base_runs: &[&RunRecord],
+    runs: &[&RunRecord],
+) -> Overhead {
     let mut overhead = Overhead {
-        baseline: base.name.clone(),
+        baseline: baseline.to_string(),
         ..Default::default()
     };
     for figure in Figure::ALL {
-        overhead.set_delta(figure, compare_figure(&base_runs, &runs, figure));
+        overhead.set_delta(figure, compare_figure(base_runs, runs, figure));
     }
     for figure in Figure::PAIRED {
-        let (delta, pairs) = paired_figure(&base_runs, &runs, figure);
+        let (delta, pairs) = paired_figure(base_runs, runs, figure);
         overhead.set_paired(figure, delta);
         if figure == Figure::Cpu {
             overhead.paired_rounds = pairs;

@@ -278,8 +278,10 @@ impl BenchmarkResult {
             return;
         };
         let base = self.scenarios[base_index].clone();
+        let base_runs = base.ok_runs();
         for (index, scenario) in self.scenarios.iter_mut().enumerate() {
-            scenario.overhead = (index != base_index).then(|| overhead_against(&base, scenario));
+            scenario.overhead = (index != base_index)
+                .then(|| overhead_against(&base.name, &base_runs, &scenario.ok_runs()));
         }
     }
 }
