@@ -51,7 +51,7 @@ pub trait Runner {
 
     /// Hears the experiment so far after each measured run, compared as far as it goes,
     /// so that it can be kept where a kill cannot take it.
-    fn measured(&mut self, _so_far: &BenchmarkResult) {}
+    fn measured(&mut self, _so_far: BenchmarkResult) {}
 }
 
 /// An experiment that stopped part-way: what it measured until then, and why it stopped.
@@ -195,7 +195,7 @@ impl<'a> Experiment<'a> {
                 result.scenarios[slot.scenario].runs.push(record);
                 let mut so_far = result.clone();
                 so_far.finalize(options.baseline.as_deref());
-                runner.measured(&so_far);
+                runner.measured(so_far);
             }
             if let Some(failure) = failure
                 && !options.keep_going

@@ -11,11 +11,12 @@ pub fn value(unit: Unit, value: Option<f64>) -> String {
     }
 }
 
-/// A median with the half-width of its 95% interval, in its unit.
+/// A median with the half-width of its 95% interval, in its unit, as benchstat prints it:
+/// `3.214 s ±2%`.
 pub fn with_spread(unit: Unit, spread: Option<&crate::stats::Spread>) -> String {
-    match unit {
-        Unit::Seconds => seconds_with_spread(spread),
-        Unit::Bytes => bytes_with_spread(spread),
+    match spread {
+        Some(s) => format!("{}{}", value(unit, Some(s.median)), plus_minus(s)),
+        None => "-".to_string(),
     }
 }
 
@@ -42,21 +43,6 @@ pub fn bytes(value: Option<f64>) -> String {
 pub fn percent(value: Option<f64>) -> String {
     match value {
         Some(p) => format!("{p:+.1}%"),
-        None => "-".to_string(),
-    }
-}
-
-/// A median with the half-width of its 95% interval, as benchstat prints it: `3.214 s ±2%`.
-pub fn seconds_with_spread(spread: Option<&crate::stats::Spread>) -> String {
-    match spread {
-        Some(s) => format!("{}{}", seconds(Some(s.median)), plus_minus(s)),
-        None => "-".to_string(),
-    }
-}
-
-pub fn bytes_with_spread(spread: Option<&crate::stats::Spread>) -> String {
-    match spread {
-        Some(s) => format!("{}{}", bytes(Some(s.median)), plus_minus(s)),
         None => "-".to_string(),
     }
 }
@@ -148,6 +134,6 @@ mod tests {
         assert_eq!(delta_brief(Some(4.21), None), "+4.2%");
         assert_eq!(delta_brief(None, Some(0.5)), "~ (-)");
         let spread = crate::stats::spread(&[1.0, 1.02, 0.98, 1.01, 0.99, 1.0]).unwrap();
-        assert_eq!(seconds_with_spread(Some(&spread)), "1.000 s ±2%");
+        assert_eq!(with_spread(Unit::Seconds, Some(&spread)), "1.000 s ±2%");
     }
 }

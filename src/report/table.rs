@@ -71,22 +71,13 @@ fn wrap(first: &str, text: &str, width: Option<u16>, indent: usize) -> String {
     let Some(width) = width.map(usize::from) else {
         return format!("{first}{text}");
     };
-    let mut lines = vec![first.to_string()];
-    let mut start = first.chars().count();
-    for word in text.split(' ') {
-        let line = lines.last_mut().expect("one line at least");
-        let length = line.chars().count();
-        if length > start && length + 1 + word.chars().count() > width {
-            lines.push(format!("{}{word}", " ".repeat(indent)));
-            start = indent;
-        } else {
-            if length > start {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-    }
-    lines.join("\n")
+    let rest = " ".repeat(indent);
+    let options = textwrap::Options::new(width)
+        .initial_indent(first)
+        .subsequent_indent(&rest)
+        .break_words(false)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    textwrap::fill(text, options)
 }
 
 /// A table a script builds itself: a header row and rows of text, fitted to the terminal.

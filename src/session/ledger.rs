@@ -86,8 +86,8 @@ impl Ledger {
 
     /// Keeps the experiment in progress as far as it has got, and rewrites the report files
     /// with it, so that a SIGKILL loses at most the run in progress.
-    pub fn set_current(&self, so_far: &BenchmarkResult) {
-        self.entries().current = Some(so_far.clone());
+    pub fn set_current(&self, so_far: BenchmarkResult) {
+        self.entries().current = Some(so_far);
         self.write_quietly();
     }
 

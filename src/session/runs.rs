@@ -140,7 +140,7 @@ impl Runner for MeasuredRuns<'_> {
             .starting(step.scenario, step.what(), step.round, step.rounds);
     }
 
-    fn measured(&mut self, so_far: &BenchmarkResult) {
+    fn measured(&mut self, so_far: BenchmarkResult) {
         self.session.ledger.set_current(so_far);
     }
 

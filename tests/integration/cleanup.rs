@@ -4,40 +4,6 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 
-/// Waits until `ready` holds, at most `limit`.
-fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
-    let started = Instant::now();
-    while started.elapsed() < limit {
-        if ready() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    false
-}
-
-fn has_run_container(pid: u32) -> bool {
-    leftovers_of(pid).iter().any(|l| l.contains("-run-"))
-}
-
-/// Measured runs of `scenario` in the JSON file as it stands, 0 while there is none.
-fn runs_in(json: &std::path::Path, scenario: &str) -> usize {
-    let Ok(text) = std::fs::read_to_string(json) else {
-        return 0;
-    };
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return 0;
-    };
-    value["benchmarks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|b| b["scenarios"].as_array().into_iter().flatten())
-        .filter(|s| s["name"] == scenario)
-        .map(|s| s["runs"].as_array().map_or(0, Vec::len))
-        .sum()
-}
-
 #[test]
 fn ctrl_c_in_the_middle_of_a_run_leaves_nothing_and_keeps_what_was_measured() {
     let _shared = shared();

@@ -320,3 +320,38 @@ pub fn docker_image_created(reference: &str) -> Option<String> {
     .into_iter()
     .find(|line| line.starts_with(&format!("{reference} ")))
 }
+
+/// Waits until `ready` holds, at most `limit`.
+pub fn wait_until(limit: std::time::Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let started = std::time::Instant::now();
+    while started.elapsed() < limit {
+        if ready() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    false
+}
+
+/// True while the pyrobench process `pid` has a measured run's container.
+pub fn has_run_container(pid: u32) -> bool {
+    leftovers_of(pid).iter().any(|l| l.contains("-run-"))
+}
+
+/// Measured runs of `scenario` in the JSON file as it stands, 0 while there is none.
+pub fn runs_in(json: &std::path::Path, scenario: &str) -> usize {
+    let Ok(text) = std::fs::read_to_string(json) else {
+        return 0;
+    };
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return 0;
+    };
+    value["benchmarks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|b| b["scenarios"].as_array().into_iter().flatten())
+        .filter(|s| s["name"] == scenario)
+        .map(|s| s["runs"].as_array().map_or(0, Vec::len))
+        .sum()
+}

@@ -39,9 +39,8 @@ fn cpu_pinning_quota_and_ptrace_reach_the_measured_container() {
     );
     let child = Pyrobench::new().arg(&script).arg(&bench).spawn();
     let pid = child.id();
-    let started = std::time::Instant::now();
     let mut inspected = None;
-    while inspected.is_none() && started.elapsed() < std::time::Duration::from_secs(60) {
+    wait_until(std::time::Duration::from_secs(60), || {
         inspected = leftovers_of(pid)
             .into_iter()
             .find(|l| l.contains("-run-"))
@@ -61,8 +60,8 @@ fn cpu_pinning_quota_and_ptrace_reach_the_measured_container() {
                     .success()
                     .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
             });
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+        inspected.is_some()
+    });
     let finished = finish(child, pid);
     finished.assert_success();
     assert_eq!(

@@ -63,7 +63,7 @@ impl Runner for FakeRunner {
         Ok(())
     }
 
-    fn measured(&mut self, so_far: &BenchmarkResult) {
+    fn measured(&mut self, so_far: BenchmarkResult) {
         assert!(!so_far.complete);
         self.so_far.push(
             so_far
