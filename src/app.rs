@@ -16,6 +16,7 @@ use crate::docker::DockerHost;
 use crate::docker::cleanup::Scope;
 use crate::docker::image::benchmark_name;
 use crate::docker::labels::SessionLabels;
+use crate::ingester::image::{image_tag, self_binary};
 use crate::ingester::mode::Mode;
 use crate::ingester::protocol::Limits;
 use crate::ingester::server::{ServeConfig, run as serve_ingester};
@@ -111,8 +112,16 @@ async fn clean(all: bool, cache: bool) -> Result<i32> {
     let swept = docker.sweep(scope).await?;
     println!("removed {swept}");
     if cache {
-        let swept = docker.sweep_cache().await?;
-        println!("removed cached {swept}");
+        let sweep = docker.sweep_cache().await?;
+        println!("removed cached {}", sweep.removed);
+        if sweep.kept > 0 {
+            println!(
+                "kept {} cached image(s) and volume(s) that a running pyrobench may use \
+                 (pid {}): run `pyrobench clean --cache` again once it has finished",
+                sweep.kept,
+                sweep.live_pids.join(", ")
+            );
+        }
     }
     Ok(0)
 }
@@ -150,6 +159,14 @@ async fn run(args: RunArgs) -> Result<i32> {
     if leftovers != Default::default() {
         eprintln!("removed leftovers of an earlier pyrobench that died: {leftovers}");
     }
+    // Before any cache is touched, so that another build never removes this one's; then
+    // other builds' caches that no live session holds age out.
+    let binary = self_binary()?;
+    docker.take_lease(&binary.hash).await?;
+    docker.remove_stale_init_volumes(&binary.hash).await;
+    docker
+        .remove_stale_ingester_images(&image_tag(binary))
+        .await;
     let cancel = CancellationToken::new();
     let session = Arc::new(Session::new(
         settings,

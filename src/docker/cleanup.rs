@@ -89,6 +89,21 @@ impl DockerHost {
                 swept.networks += 1;
             }
         }
+        // Volumes last: a session's lease goes only once what it used is gone.
+        let options = ListVolumesOptionsBuilder::default()
+            .filters(&filter)
+            .build();
+        let volumes = self
+            .api
+            .list_volumes(Some(options))
+            .await
+            .context("cannot list volumes")?;
+        for volume in volumes.volumes.unwrap_or_default() {
+            if keep(&volume.labels) {
+                self.remove_volume(&volume.name).await?;
+                swept.volumes += 1;
+            }
+        }
         Ok(swept)
     }
 
@@ -112,10 +127,19 @@ impl DockerHost {
     }
 
     /// Removes the cached images and volumes (ingester images, the init volume, built
-    /// benchmark images), which are kept between runs on purpose.
-    pub async fn sweep_cache(&self) -> Result<Swept> {
+    /// benchmark images), which are kept between runs on purpose. What a live session may
+    /// use stays: an artefact of a binary it holds a lease on, and, while any session
+    /// lives, the benchmark images (any of them may be the one it measures next).
+    pub async fn sweep_cache(&self) -> Result<CacheSweep> {
         let filter = label_filter(&format!("{}=true", labels::CACHE));
-        let mut swept = Swept::default();
+        let leases = self.live_leases().await?;
+        let in_use = |artefact_labels: Option<&HashMap<String, String>>| match artefact_labels
+            .and_then(|labels| labels.get(labels::BINARY))
+        {
+            Some(binary) => leases.holds(binary),
+            None => !leases.is_empty(),
+        };
+        let mut sweep = CacheSweep::default();
         let options = ListVolumesOptionsBuilder::default()
             .filters(&filter)
             .build();
@@ -125,8 +149,12 @@ impl DockerHost {
             .await
             .context("cannot list volumes")?;
         for volume in volumes.volumes.unwrap_or_default() {
+            if in_use(Some(&volume.labels)) {
+                sweep.kept += 1;
+                continue;
+            }
             self.remove_volume(&volume.name).await?;
-            swept.volumes += 1;
+            sweep.removed.volumes += 1;
         }
         let options = ListImagesOptionsBuilder::default().filters(&filter).build();
         let images = self
@@ -135,6 +163,10 @@ impl DockerHost {
             .await
             .context("cannot list images")?;
         for image in images {
+            if in_use(Some(&image.labels)) {
+                sweep.kept += 1;
+                continue;
+            }
             let options = RemoveImageOptionsBuilder::default().force(true).build();
             super::ignore_not_found(
                 self.api
@@ -142,8 +174,18 @@ impl DockerHost {
                     .await
                     .map(|_| ()),
             )?;
-            swept.images += 1;
+            sweep.removed.images += 1;
         }
-        Ok(swept)
+        sweep.live_pids = leases.pids();
+        Ok(sweep)
     }
+}
+
+/// What `clean --cache` removed, and what it kept for live sessions.
+#[derive(Debug, Default, Clone)]
+pub struct CacheSweep {
+    pub removed: Swept,
+    pub kept: usize,
+    /// PIDs of the live sessions the kept artefacts are for.
+    pub live_pids: Vec<String>,
 }

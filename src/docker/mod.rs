@@ -4,7 +4,9 @@ pub mod cleanup;
 pub mod container;
 pub mod image;
 pub mod labels;
+pub mod lease;
 pub mod network;
+pub mod owner;
 pub mod volume;
 
 use std::time::Duration;

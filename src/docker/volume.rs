@@ -16,14 +16,14 @@ impl DockerHost {
         }
     }
 
-    /// Creates a volume meant to be reused across sessions.
-    pub async fn create_cache_volume(&self, name: &str) -> Result<()> {
+    /// Creates a volume meant to be reused across sessions by the builds of `binary`.
+    pub async fn create_cache_volume(&self, name: &str, binary: &str) -> Result<()> {
         let request = VolumeCreateRequest {
             name: Some(name.to_string()),
-            labels: Some(HashMap::from([(
-                labels::CACHE.to_string(),
-                "true".to_string(),
-            )])),
+            labels: Some(HashMap::from([
+                (labels::CACHE.to_string(), "true".to_string()),
+                (labels::BINARY.to_string(), binary.to_string()),
+            ])),
             ..Default::default()
         };
         self.api

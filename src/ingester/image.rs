@@ -43,6 +43,11 @@ pub fn image_tag(binary: &SelfBinary) -> String {
     format!("{REPOSITORY}:{}", binary.hash)
 }
 
+/// The binary hash an ingester image's tag names.
+pub fn ingester_image_binary(tag: &str) -> Option<&str> {
+    tag.strip_prefix(REPOSITORY)?.strip_prefix(':')
+}
+
 /// A root filesystem holding only the binary.
 fn rootfs_tar(binary: &SelfBinary) -> Result<Vec<u8>> {
     let bytes = std::fs::read(&binary.path).context("cannot read the pyrobench executable")?;
@@ -74,6 +79,7 @@ impl DockerHost {
             .changes(vec![
                 format!("ENTRYPOINT [\"{BINARY_PATH}\", \"ingester\"]"),
                 format!("LABEL {}=true", labels::CACHE),
+                format!("LABEL {}={}", labels::BINARY, binary.hash),
             ])
             .build();
         let rootfs = rootfs_tar(binary)?;
@@ -83,13 +89,12 @@ impl DockerHost {
         while let Some(item) = stream.next().await {
             item.context("cannot import the ingester image")?;
         }
-        self.remove_stale_ingester_images(&tag).await;
         Ok(tag)
     }
 
-    /// Images of earlier builds of pyrobench would pile up otherwise. One still in use by
-    /// a running container is refused by Docker and stays.
-    async fn remove_stale_ingester_images(&self, current: &str) {
+    /// Images of earlier builds of pyrobench would pile up otherwise. One that a live
+    /// session holds a lease on stays, and so does one a container uses (Docker refuses).
+    pub async fn remove_stale_ingester_images(&self, current: &str) {
         let filters = std::collections::HashMap::from([("reference", vec![REPOSITORY])]);
         let options = ListImagesOptionsBuilder::default()
             .filters(&filters)
@@ -97,8 +102,14 @@ impl DockerHost {
         let Ok(images) = self.api.list_images(Some(options)).await else {
             return;
         };
+        let Ok(leases) = self.live_leases().await else {
+            return;
+        };
         for image in images {
-            if image.repo_tags.iter().any(|tag| tag == current) {
+            let in_use = |tag: &String| {
+                tag == current || ingester_image_binary(tag).is_some_and(|hash| leases.holds(hash))
+            };
+            if image.repo_tags.iter().any(in_use) {
                 continue;
             }
             for tag in &image.repo_tags {

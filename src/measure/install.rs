@@ -38,6 +38,25 @@ pub fn install_self_into(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The binary hash an init volume (or its marker) belongs to.
+pub fn init_volume_binary(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix(VOLUME_PREFIX)?;
+    Some(rest.strip_suffix(READY_SUFFIX).unwrap_or(rest))
+}
+
+/// The two volumes of one build's init, removed in this order.
+#[derive(Clone, Copy)]
+enum Part {
+    Marker,
+    Data,
+}
+
+impl Part {
+    fn is(self, name: &str) -> bool {
+        name.ends_with(READY_SUFFIX) == matches!(self, Part::Marker)
+    }
+}
+
 impl DockerHost {
     /// Returns the init volume's name, creating and filling it if this binary has none.
     pub async fn ensure_init_volume(&self) -> Result<String> {
@@ -51,14 +70,16 @@ impl DockerHost {
             return Ok(volume);
         }
         let image = self.ensure_ingester_image().await?;
-        self.create_cache_volume(&volume).await?;
+        self.create_cache_volume(&volume, &binary.hash).await?;
         self.fill_init_volume(&image, &volume).await?;
-        self.create_cache_volume(&ready).await?;
-        self.remove_stale_init_volumes(&volume).await;
+        self.create_cache_volume(&ready, &binary.hash).await?;
         Ok(volume)
     }
 
-    async fn remove_stale_init_volumes(&self, current: &str) {
+    /// Removes the init volumes of other builds that no live session holds a lease on.
+    /// Markers go first, then the leases are read again: a session that took its lease in
+    /// between either saw no marker (and fills its own) or is seen now, and keeps its data.
+    pub async fn remove_stale_init_volumes(&self, current: &str) {
         let filters = std::collections::HashMap::from([("name", vec![VOLUME_PREFIX])]);
         let options = ListVolumesOptionsBuilder::default()
             .filters(&filters)
@@ -66,9 +87,22 @@ impl DockerHost {
         let Ok(listed) = self.api.list_volumes(Some(options)).await else {
             return;
         };
-        for volume in listed.volumes.unwrap_or_default() {
-            if volume.name.starts_with(VOLUME_PREFIX) && !volume.name.starts_with(current) {
-                let _ = self.remove_volume(&volume.name).await;
+        let stale: Vec<String> = listed
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|volume| volume.name)
+            .filter(|name| init_volume_binary(name).is_some_and(|hash| hash != current))
+            .collect();
+        for pass in [Part::Marker, Part::Data] {
+            let Ok(leases) = self.live_leases().await else {
+                return;
+            };
+            for name in &stale {
+                let hash = init_volume_binary(name).unwrap_or_default();
+                if pass.is(name) && !leases.holds(hash) {
+                    let _ = self.remove_volume(name).await;
+                }
             }
         }
     }

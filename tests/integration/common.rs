@@ -259,7 +259,8 @@ fn docker_lines(args: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// Containers and networks that a pyrobench process with this pid left behind.
+/// Containers, networks and volumes (its lease) that a pyrobench process with this pid left
+/// behind.
 pub fn leftovers_of(pid: u32) -> Vec<String> {
     let filter = format!("label=io.pyrobench.pid={pid}");
     let mut left = docker_lines(&[
@@ -277,6 +278,14 @@ pub fn leftovers_of(pid: u32) -> Vec<String> {
         &filter,
         "--format",
         "network {{.Name}}",
+    ]));
+    left.extend(docker_lines(&[
+        "volume",
+        "ls",
+        "--filter",
+        &filter,
+        "--format",
+        "volume {{.Name}}",
     ]));
     left
 }

@@ -8,3 +8,4 @@ mod engine;
 mod ingester;
 mod reports;
 mod scripts;
+mod sharing;
