@@ -406,3 +406,56 @@ fn pinning_quota_and_ptrace_reach_the_container() {
     assert_eq!(finished.code, Some(130), "{}", finished.stderr);
     assert_nothing_left(&finished);
 }
+
+#[test]
+fn aliases_resolve_on_the_network_and_a_disconnected_ingester_does_not() {
+    let _shared = shared();
+    ensure_base_images();
+    let dir = scratch("aliases-script");
+    // getent answers 0 when the name resolves on the network and 2 when it does not.
+    let script = script(
+        &dir,
+        r#"
+        let debian = "debian:bookworm-slim";
+        let net = network();
+        let ing = ingester(net);
+        let server = container(debian, #{ network: net, aliases: ["db", "cache"], cmd: ["sleep", "60"] });
+        server.start();
+        let lookup = |names| {
+            let c = container(debian, #{ network: net, cmd: ["getent", "hosts"] + names });
+            c.start();
+            let code = c.wait(30);
+            c.remove();
+            code
+        };
+        print(`aliases=${lookup.call(["db", "cache"])}`);
+        print(`unknown=${lookup.call(["nobody"])}`);
+        print(`ingester=${lookup.call(["ingester"])}`);
+        net.disconnect(ing);
+        print(`disconnected=${lookup.call(["ingester"])}`);
+        net.connect(ing);
+        print(`connected=${lookup.call(["ingester"])}`);
+        let record = run(debian, #{ network: net, alias: "measured", cmd: ["getent", "hosts", "measured", "db"] });
+        print(`measured=${record.exit_code}`);
+        server.stop();
+        net.remove();
+        "#,
+    );
+    let finished = Pyrobench::new().arg(&script).run();
+    finished.assert_success();
+    for expected in [
+        "aliases=0",
+        "unknown=2",
+        "ingester=0",
+        "disconnected=2",
+        "connected=0",
+        "measured=0",
+    ] {
+        assert!(
+            finished.stdout.contains(expected),
+            "missing {expected}:\n{}",
+            finished.stdout
+        );
+    }
+    assert_nothing_left(&finished);
+}

@@ -521,3 +521,63 @@ fn malformed_input_is_refused_and_the_server_survives() {
     assert_eq!(stats["profiles"], 0, "{stats}");
     ingester.still_serves();
 }
+
+#[test]
+fn lines_bodies_count_one_sample_per_line() {
+    let _shared = common::shared();
+    let ingester = Ingester::start(&[]);
+    // `lines`: one stack a line, no count. The same body read as folded has no counts.
+    let body = b"main;work;fib\nmain;work;fib\nmain;idle\n";
+    let (status, _) = ingester
+        .post("/ingest?name=lines-app&format=lines", &[], body)
+        .unwrap();
+    assert_eq!(status, 200);
+    let (status, _) = ingester
+        .post("/ingest?name=lines-app&format=folded", &[], body)
+        .unwrap();
+    assert_eq!(status, 400);
+    let stats = ingester.stats(false);
+    assert_eq!(stats["profiles"], 1, "{stats}");
+    assert_eq!(stats["samples"], 3, "{stats}");
+    assert_eq!(stats["bad"], 1, "{stats}");
+}
+
+#[test]
+fn the_timeline_keeps_ten_thousand_requests_and_counts_the_rest() {
+    let _shared = common::shared();
+    let ingester = Ingester::start(&[]);
+    // One keep-alive connection: 10,050 requests without 10,050 handshakes.
+    let mut stream = TcpStream::connect(("127.0.0.1", ingester.port)).unwrap();
+    stream.set_nodelay(true).unwrap();
+    let request =
+        b"POST /ingest?name=many HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 6\r\n\r\na;b 1\n";
+    let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+    for _ in 0..10_050 {
+        stream.write_all(request).unwrap();
+        // Headers up to the blank line, then as many body bytes as they announce.
+        let (mut line, mut length) = (String::new(), 0);
+        loop {
+            line.clear();
+            std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+            if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap();
+            }
+            if line == "\r\n" {
+                break;
+            }
+        }
+        std::io::copy(&mut (&mut reader).take(length), &mut std::io::sink()).unwrap();
+    }
+    let stats = ingester.stats(true);
+    assert_eq!(stats["requests"], 10_050);
+    assert_eq!(stats["timeline"].as_array().unwrap().len(), 10_000);
+    assert_eq!(
+        stats["timeline_dropped"], 50,
+        "{}",
+        stats["timeline_dropped"]
+    );
+    let fresh = ingester.stats(false);
+    // An empty timeline and a zero count are left out of the JSON.
+    assert_eq!(fresh["timeline"].as_array().map_or(0, Vec::len), 0);
+    assert_eq!(fresh["timeline_dropped"].as_u64().unwrap_or(0), 0);
+}

@@ -255,3 +255,108 @@ fn outage_stops_the_ingester_mid_run_and_shows_the_recovery() {
         finished.stdout
     );
 }
+
+/// outage.rhai with `kind` on fibonacci, long enough (FIBONACCI_N=37) to outlast the
+/// outage: the outage run's actions and timeline, and the times it went away and came back.
+fn outage_of_kind(kind: &str) -> (Vec<serde_json::Value>, f64, f64, String) {
+    let (finished, json) = fibonacci_with(
+        "scripts/outage.rhai",
+        &format!("outage-{kind}"),
+        &[
+            "runs=1",
+            "warmup=0",
+            "env=FIBONACCI_N=37",
+            "outage_at=1.0",
+            "outage_for=1.5",
+            &format!("kind={kind}"),
+        ],
+    );
+    let run = &scenario(&json, 0, "outage")["runs"][0];
+    let actions = run["actions"].as_array().unwrap();
+    assert_eq!(actions[0]["label"], format!("ingester away ({kind})"));
+    assert_eq!(actions[1]["during_run"], true, "{run}");
+    let away = actions[0]["t_s"].as_f64().unwrap();
+    let back = actions[1]["t_s"].as_f64().unwrap();
+    let timeline = run["ingester"]["timeline"].as_array().unwrap().clone();
+    assert!(
+        timeline
+            .iter()
+            .any(|e| e["t_s"].as_f64().unwrap() > back && e["status"] == "200"),
+        "{kind}: the agent uploaded again after the outage: {timeline:?}"
+    );
+    assert!(
+        finished
+            .stdout
+            .contains("resumed uploading after the outage in 1 of 1"),
+        "{}",
+        finished.stdout
+    );
+    (timeline, away, back, finished.stdout)
+}
+
+/// The statuses of the requests that arrived while the ingester was away.
+fn statuses_during(timeline: &[serde_json::Value], away: f64, back: f64) -> Vec<String> {
+    timeline
+        .iter()
+        .filter(|e| (away..back).contains(&e["t_s"].as_f64().unwrap()))
+        .map(|e| e["status"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn outage_by_refusal_lets_nothing_in_until_it_ends() {
+    let _alone = exclusive();
+    let (timeline, away, back, _) = outage_of_kind("refuse");
+    // An upload leaves about every second: the one due in the outage was refused.
+    let during = statuses_during(&timeline, away + 0.05, back - 0.05);
+    assert!(during.is_empty(), "{during:?} arrived while refusing");
+}
+
+#[test]
+fn outage_by_errors_answers_503_until_it_ends() {
+    let _alone = exclusive();
+    let (timeline, away, back, _) = outage_of_kind("error");
+    let during = statuses_during(&timeline, away, back);
+    assert!(!during.is_empty(), "no upload came during the outage");
+    assert!(during.iter().all(|s| s == "503"), "{during:?}");
+}
+
+#[test]
+fn outage_by_hanging_holds_the_upload_in_flight() {
+    let _alone = exclusive();
+    let (timeline, away, back, stdout) = outage_of_kind("hang");
+    let during = statuses_during(&timeline, away, back);
+    assert!(during.contains(&"hang".to_string()), "{during:?}");
+    // pyroscope-io waits for its upload in flight, up to its 10 s timeout.
+    let resumed = timeline
+        .iter()
+        .filter(|e| e["status"] == "200")
+        .map(|e| e["t_s"].as_f64().unwrap())
+        .fold(f64::INFINITY, f64::min);
+    assert!(resumed > away + 5.0, "resumed at {resumed} s:\n{stdout}");
+}
+
+#[test]
+fn fault_matrix_flags_a_run_that_crashed() {
+    let _alone = exclusive();
+    let bench = probe_benchmark("crashes-when-profiled", &["fail-if-profiled", "7"]);
+    let (finished, json) = shipped_script_on(
+        "scripts/fault-matrix.rhai",
+        "fault-matrix-crash",
+        &[bench.to_str().unwrap()],
+        &["runs=1", "warmup=0", "conditions=fast,unresolvable"],
+    );
+    for condition in ["fast", "unresolvable"] {
+        let row = finished
+            .stdout
+            .lines()
+            .find(|line| line.contains(&format!("│ {condition} ")))
+            .unwrap_or_else(|| panic!("no {condition} row:\n{}", finished.stdout));
+        assert!(row.contains("1 CRASHED (non-zero exit)"), "{row}");
+        assert!(row.contains("0/1"), "{row}");
+        assert!(!row.contains("HUNG"), "{row}");
+        let run = &scenario(&json, 0, condition)["runs"][0];
+        assert_eq!(run["exit_code"], 7, "{run}");
+    }
+    assert_eq!(scenario(&json, 0, "baseline")["runs"][0]["exit_code"], 0);
+}
