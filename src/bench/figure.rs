@@ -16,12 +16,14 @@ pub enum Figure {
     Wall,
     /// CPU time, user + system.
     Cpu,
-    /// Peak resident set.
+    /// Peak resident set of the largest process.
     Rss,
+    /// Peak memory of the container as a whole.
+    Memory,
 }
 
 impl Figure {
-    pub const ALL: [Figure; 3] = [Figure::Wall, Figure::Cpu, Figure::Rss];
+    pub const ALL: [Figure; 4] = [Figure::Wall, Figure::Cpu, Figure::Rss, Figure::Memory];
     /// Figures also compared run by run within each round: the ones the machine's drift
     /// moves. Memory does not drift with load.
     pub const PAIRED: [Figure; 2] = [Figure::Wall, Figure::Cpu];
@@ -32,6 +34,7 @@ impl Figure {
             Figure::Wall => run.wall_s,
             Figure::Cpu => run.cpu_s(),
             Figure::Rss => run.max_rss_bytes.map(|bytes| bytes as f64),
+            Figure::Memory => run.container_peak_bytes.map(|bytes| bytes as f64),
         }
     }
 
@@ -41,6 +44,7 @@ impl Figure {
             Figure::Wall => "wall",
             Figure::Cpu => "cpu",
             Figure::Rss => "rss",
+            Figure::Memory => "mem",
         }
     }
 
@@ -50,15 +54,17 @@ impl Figure {
             Figure::Wall => "wall_s",
             Figure::Cpu => "cpu_s",
             Figure::Rss => "rss_bytes",
+            Figure::Memory => "mem_bytes",
         }
     }
 
-    /// Its short name in tables: `wall`, `CPU`, `peak RSS`.
+    /// Its short name in tables: `wall`, `CPU`, `peak RSS`, `memory`.
     pub fn label(self) -> &'static str {
         match self {
             Figure::Wall => "wall",
             Figure::Cpu => "CPU",
             Figure::Rss => "peak RSS",
+            Figure::Memory => "memory",
         }
     }
 
@@ -68,6 +74,7 @@ impl Figure {
             Figure::Wall => "wall time",
             Figure::Cpu => "CPU time",
             Figure::Rss => "peak RSS",
+            Figure::Memory => "container memory",
         }
     }
 
@@ -75,6 +82,8 @@ impl Figure {
     pub fn title(self) -> &'static str {
         match self {
             Figure::Cpu => "CPU time (user + sys)",
+            Figure::Rss => "peak RSS (largest process)",
+            Figure::Memory => "peak container memory",
             other => other.name(),
         }
     }
@@ -82,7 +91,7 @@ impl Figure {
     pub fn unit(self) -> Unit {
         match self {
             Figure::Wall | Figure::Cpu => Unit::Seconds,
-            Figure::Rss => Unit::Bytes,
+            Figure::Rss | Figure::Memory => Unit::Bytes,
         }
     }
 }

@@ -17,6 +17,9 @@ pub struct Summary {
     pub wall_s: Option<f64>,
     pub cpu_s: Option<f64>,
     pub max_rss_bytes: Option<f64>,
+    /// Median peak memory of the container as a whole.
+    #[serde(default)]
+    pub container_peak_bytes: Option<f64>,
     pub docker_wall_s: Option<f64>,
     /// Median upload requests per run, when an ingester was present.
     pub ingester_requests: Option<f64>,
@@ -30,6 +33,21 @@ pub struct Summary {
     pub cpu: Option<Spread>,
     #[serde(default)]
     pub rss: Option<Spread>,
+    #[serde(default)]
+    pub mem: Option<Spread>,
+    /// Median wall and CPU seconds of each phase, in the order phases first appear.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<PhaseSummary>,
+}
+
+/// One phase's medians over a scenario's successful runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PhaseSummary {
+    pub name: String,
+    /// Runs that had this phase.
+    pub runs: usize,
+    pub wall_s: Option<f64>,
+    pub cpu_s: Option<f64>,
 }
 
 impl Summary {
@@ -39,6 +57,7 @@ impl Summary {
             Figure::Wall => self.wall.as_ref(),
             Figure::Cpu => self.cpu.as_ref(),
             Figure::Rss => self.rss.as_ref(),
+            Figure::Memory => self.mem.as_ref(),
         }
     }
 
@@ -48,6 +67,7 @@ impl Summary {
             Figure::Wall => self.wall_s,
             Figure::Cpu => self.cpu_s,
             Figure::Rss => self.max_rss_bytes,
+            Figure::Memory => self.container_peak_bytes,
         }
     }
 }
@@ -204,6 +224,7 @@ impl ScenarioResult {
             wall_s: median_of(&ok, |run| Figure::Wall.of(run)),
             cpu_s: median_of(&ok, |run| Figure::Cpu.of(run)),
             max_rss_bytes: median_of(&ok, |run| Figure::Rss.of(run)),
+            container_peak_bytes: median_of(&ok, |run| Figure::Memory.of(run)),
             docker_wall_s: median_of(&ok, |run| run.docker_wall_s),
             ingester_requests: median_of(&ok, |run| {
                 run.ingester.as_ref().map(|counts| counts.requests as f64)
@@ -214,8 +235,29 @@ impl ScenarioResult {
             wall: spread_of(Figure::Wall),
             cpu: spread_of(Figure::Cpu),
             rss: spread_of(Figure::Rss),
+            mem: spread_of(Figure::Memory),
+            phases: phase_names(&ok)
+                .into_iter()
+                .map(|name| PhaseSummary {
+                    runs: ok.iter().filter(|run| run.phase(&name).is_some()).count(),
+                    wall_s: median_of(&ok, |run| Some(run.phase(&name)?.0)),
+                    cpu_s: median_of(&ok, |run| run.phase(&name)?.1),
+                    name,
+                })
+                .collect(),
         };
     }
+}
+
+/// Every phase name of these runs, in the order they first appear.
+pub fn phase_names(runs: &[&RunRecord]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for phase in runs.iter().flat_map(|run| &run.phases) {
+        if !names.contains(&phase.name) {
+            names.push(phase.name.clone());
+        }
+    }
+    names
 }
 
 impl BenchmarkResult {

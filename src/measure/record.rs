@@ -8,14 +8,54 @@ use crate::ingester::stats::RunCounts;
 pub const MARKER: &str = "@@pyrobench-run ";
 
 /// Figures the init measured inside the container.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InitReport {
     pub wall_s: f64,
+    /// CPU time of every process of the container but the init, each reaped by the
+    /// time the report is made.
     pub cpu_user_s: f64,
     pub cpu_system_s: f64,
+    /// Peak resident set of the largest single process.
     pub max_rss_bytes: u64,
     pub exit_code: i32,
     pub signal: Option<i32>,
+    /// The measuring init's own CPU time (forwarding output, sampling).
+    #[serde(default)]
+    pub init_cpu_s: f64,
+    /// Peak memory of the container as a whole, from its cgroup.
+    #[serde(default)]
+    pub container_peak_bytes: Option<u64>,
+    /// Processes still running when the command exited: accounted, then stopped.
+    #[serde(default)]
+    pub leftover_processes: u32,
+    /// Processes the init reaped that were not the command (orphans, zombies).
+    #[serde(default)]
+    pub orphans_reaped: u32,
+    #[serde(default)]
+    pub phases: Vec<Phase>,
+    #[serde(default)]
+    pub timeline: Option<Timeline>,
+}
+
+/// One phase of a run: from its marker (or the start) to the next marker (or the exit).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Phase {
+    pub name: String,
+    /// Seconds from the command's start to the phase's marker.
+    pub start_s: f64,
+    pub wall_s: f64,
+    /// CPU time of the whole container in the phase, the init's own left out.
+    pub cpu_s: Option<f64>,
+}
+
+/// CPU and memory of the container over the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    /// Seconds between samples (doubled each time a long run's timeline was halved).
+    pub interval_s: f64,
+    /// `[t_s, cpu_s, memory_bytes]`: seconds since the command started, the container's
+    /// CPU seconds so far (the init's own left out), the memory charged to it.
+    pub samples: Vec<[f64; 3]>,
 }
 
 impl InitReport {
@@ -27,13 +67,19 @@ impl InitReport {
             max_rss_bytes: 0,
             exit_code: 127,
             signal: None,
+            init_cpu_s: 0.0,
+            container_peak_bytes: None,
+            leftover_processes: 0,
+            orphans_reaped: 0,
+            phases: Vec::new(),
+            timeline: None,
         }
     }
 
-    pub fn to_marker_line(self) -> String {
+    pub fn to_marker_line(&self) -> String {
         format!(
             "{MARKER}{}",
-            serde_json::to_string(&self).expect("plain data serializes")
+            serde_json::to_string(self).expect("plain data serializes")
         )
     }
 
@@ -55,6 +101,10 @@ pub fn strip_markers(log: &str) -> String {
         .join("\n")
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 /// One measured run, as it appears in the JSON output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct RunRecord {
@@ -62,8 +112,27 @@ pub struct RunRecord {
     pub wall_s: Option<f64>,
     pub cpu_user_s: Option<f64>,
     pub cpu_system_s: Option<f64>,
-    /// Peak resident set of the largest process in the container's process tree.
+    /// Peak resident set of the largest single process in the container.
     pub max_rss_bytes: Option<u64>,
+    /// Peak memory of the container as a whole (its memory cgroup: every process, and the
+    /// page cache and kernel memory charged to it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_peak_bytes: Option<u64>,
+    /// The measuring init's own CPU time, not part of `cpu_*_s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_cpu_s: Option<f64>,
+    /// Processes still running when the command exited, accounted and then stopped.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub leftover_processes: u32,
+    /// Orphans and zombies the init reaped besides the command.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub orphans_reaped: u32,
+    /// The run's phases, from `pyrobench:phase` markers; one, `startup`, without them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<Phase>,
+    /// The container's CPU and memory over the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Timeline>,
     /// Docker's own StartedAt to FinishedAt, container start-up and teardown included.
     pub docker_wall_s: Option<f64>,
     pub exit_code: Option<i64>,
@@ -108,11 +177,27 @@ impl RunRecord {
         !self.timed_out && self.exit_code == Some(0) && self.wall_s.is_some()
     }
 
-    pub fn apply_init_report(&mut self, report: &InitReport) {
+    pub fn apply_init_report(&mut self, report: InitReport) {
         self.wall_s = Some(report.wall_s);
         self.cpu_user_s = Some(report.cpu_user_s);
         self.cpu_system_s = Some(report.cpu_system_s);
         self.max_rss_bytes = Some(report.max_rss_bytes);
+        self.container_peak_bytes = report.container_peak_bytes;
+        self.init_cpu_s = Some(report.init_cpu_s);
+        self.leftover_processes = report.leftover_processes;
+        self.orphans_reaped = report.orphans_reaped;
+        self.phases = report.phases;
+        self.timeline = report.timeline;
+    }
+
+    /// Wall and CPU seconds of every phase of that name (a phase may recur).
+    pub fn phase(&self, name: &str) -> Option<(f64, Option<f64>)> {
+        let mut matching = self.phases.iter().filter(|p| p.name == name).peekable();
+        matching.peek()?;
+        let (wall, cpu) = matching.fold((0.0, Some(0.0)), |(wall, cpu), p| {
+            (wall + p.wall_s, cpu.zip(p.cpu_s).map(|(a, b)| a + b))
+        });
+        Some((wall, cpu))
     }
 }
 
@@ -127,7 +212,13 @@ mod tests {
             cpu_system_s: 0.125,
             max_rss_bytes: 4096,
             exit_code: 0,
-            signal: None,
+            phases: vec![Phase {
+                name: "startup".into(),
+                start_s: 0.0,
+                wall_s: 1.5,
+                cpu_s: Some(1.375),
+            }],
+            ..InitReport::failed_to_start(1.5)
         }
     }
 
@@ -165,7 +256,7 @@ mod tests {
     #[test]
     fn only_clean_exits_succeed() {
         let mut run = RunRecord::default();
-        run.apply_init_report(&report());
+        run.apply_init_report(report());
         run.exit_code = Some(0);
         assert!(run.succeeded());
         assert_eq!(run.cpu_s(), Some(1.375));

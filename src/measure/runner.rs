@@ -94,7 +94,7 @@ async fn observe(
     if !record.timed_out
         && let Some(report) = InitReport::from_log(&raw_log)
     {
-        record.apply_init_report(&report);
+        record.apply_init_report(report);
     }
     let log = strip_markers(&raw_log);
     record.failure = failure_reason(&record, times.oom_killed, plan).map(|reason| {

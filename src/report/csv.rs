@@ -261,7 +261,7 @@ mod tests {
                     || *h == "paired_rounds"
             })
             .collect();
-        assert_eq!(overhead_columns.len(), 3 * 4 + 2 + 2 * 4);
+        assert_eq!(overhead_columns.len(), 4 * 4 + 2 + 2 * 4);
         for row in rows.iter().filter(|row| row["scenario"] == "baseline") {
             for column in &overhead_columns {
                 assert_eq!(row[*column], "", "{column} of a baseline row");

@@ -50,6 +50,8 @@ pub fn run(round: usize, wall: f64, cpu: f64, rss_bytes: u64) -> RunRecord {
         cpu_user_s: Some(cpu - 0.25),
         cpu_system_s: Some(0.25),
         max_rss_bytes: Some(rss_bytes),
+        // The container holds the process and 8 MiB of page cache and kernel memory.
+        container_peak_bytes: Some(rss_bytes + 8 * MIB),
         docker_wall_s: Some(wall + 0.5),
         exit_code: Some(0),
         round: Some(round),

@@ -2,7 +2,7 @@
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::rank::{log_estimate, lower_tail_count, ranks};
+use super::rank::{hodges_lehmann, log_estimate, lower_tail_count, ranks};
 
 /// The test's outcome for samples `x` and `y`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -108,6 +108,31 @@ pub struct RatioEstimate {
     /// The interval at the confidence asked for, from the same sorted ratios, so that it
     /// always holds `ratio`; `None` when the samples are too small to exclude anything.
     pub ci: Option<(f64, f64)>,
+}
+
+/// The unpaired Hodges-Lehmann shift of `y` from `x`, in their own unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ShiftEstimate {
+    /// The median of all pairwise differences y_j - x_i.
+    pub shift: f64,
+    /// The interval at the confidence asked for, from the same sorted differences.
+    pub ci: Option<(f64, f64)>,
+}
+
+/// Hodges-Lehmann estimate of `y - x` and its interval from the U distribution: for
+/// figures that may be zero, such as the seconds a phase takes, where a ratio means
+/// nothing. `None` for an empty sample or a value that is not finite.
+pub fn shift_estimate(x: &[f64], y: &[f64], confidence: f64) -> Option<ShiftEstimate> {
+    if x.iter().chain(y).any(|v| !v.is_finite()) || x.is_empty() || y.is_empty() {
+        return None;
+    }
+    let differences: Vec<f64> = x
+        .iter()
+        .flat_map(|a| y.iter().map(move |b| b - a))
+        .collect();
+    let k = critical_count(x.len(), y.len(), confidence);
+    let (shift, ci) = hodges_lehmann(differences, k)?;
+    Some(ShiftEstimate { shift, ci })
 }
 
 /// Hodges-Lehmann estimate of `y / x` and its interval: from the sorted pairwise
@@ -233,6 +258,20 @@ mod tests {
             small.ratio
         );
         assert_eq!(ratio_estimate(&[1.0, 0.0], &[1.5], 0.95), None);
+    }
+
+    #[test]
+    fn shift_interval_covers_a_known_added_time_and_zero_is_allowed() {
+        let base = [0.0, 0.01, 0.02, 0.0, 0.01, 0.03, 0.0, 0.02, 0.01, 0.0];
+        let later: Vec<f64> = base.iter().rev().map(|v| v + 0.3).collect();
+        let estimate = shift_estimate(&base, &later, 0.95).unwrap();
+        assert!(close(estimate.shift, 0.3), "{}", estimate.shift);
+        let (low, high) = estimate.ci.unwrap();
+        assert!(low <= 0.3 && 0.3 <= high && low > 0.2 && high < 0.4, "[{low}, {high}]");
+        // The differences are -1 and +1: the median is their middle.
+        let small = shift_estimate(&[1.0, 3.0], &[2.0], 0.95).unwrap();
+        assert_eq!((small.shift, small.ci), (0.0, None));
+        assert_eq!(shift_estimate(&[f64::NAN], &[1.0], 0.95), None);
     }
 
     #[test]

@@ -42,16 +42,25 @@ pub fn lower_tail_count(counts: &[f64], alpha: f64) -> usize {
     k
 }
 
-/// A Hodges-Lehmann estimate and its interval from `logs`, the log-scale estimates a rank
-/// test orders (pairwise differences, Walsh averages): the exp of their median, and the exp
-/// of the k-th smallest and the k-th largest; no interval when k is 0. Since k is at most
-/// half their number, the estimate always lies within its interval.
-pub fn log_estimate(mut logs: Vec<f64>, k: usize) -> Option<(f64, Option<(f64, f64)>)> {
-    logs.sort_by(f64::total_cmp);
-    let estimate = super::median(&logs)?.exp();
-    let n = logs.len();
-    let interval = (k > 0 && k <= n).then(|| (logs[k - 1].exp(), logs[n - k].exp()));
+/// A Hodges-Lehmann estimate and its interval from `estimates`, the pairwise estimates a
+/// rank test orders (pairwise differences, Walsh averages): their median, and the k-th
+/// smallest and the k-th largest; no interval when k is 0. Since k is at most half their
+/// number, the estimate always lies within its interval.
+pub fn hodges_lehmann(mut estimates: Vec<f64>, k: usize) -> Option<(f64, Option<(f64, f64)>)> {
+    estimates.sort_by(f64::total_cmp);
+    let estimate = super::median(&estimates)?;
+    let n = estimates.len();
+    let interval = (k > 0 && k <= n).then(|| (estimates[k - 1], estimates[n - k]));
     Some((estimate, interval))
+}
+
+/// The same on log-scale estimates, brought back as ratios.
+pub fn log_estimate(logs: Vec<f64>, k: usize) -> Option<(f64, Option<(f64, f64)>)> {
+    let (estimate, interval) = hodges_lehmann(logs, k)?;
+    Some((
+        estimate.exp(),
+        interval.map(|(low, high)| (low.exp(), high.exp())),
+    ))
 }
 
 #[cfg(test)]

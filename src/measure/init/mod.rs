@@ -1,15 +1,27 @@
 //! The measuring init: PID 1 inside a benchmark container.
 //!
-//! It starts the image's own command, reaps every process of the container, and when the
-//! command exits it reports wall time, CPU time and peak RSS of the whole process tree on
-//! stderr as one marker line. The binary is static, so it runs in any image, even one
-//! with no shell and no libc.
+//! It starts the image's own command with its output piped through the init (which watches
+//! for phase markers), samples the container's cgroup, and reaps every process. When the
+//! command exits, whatever it left running is accounted and stopped, every process is
+//! reaped, and the figures go on stderr as one marker line. The binary is static, so it
+//! runs in any image, even one with no shell and no libc.
 
-use std::process::Command;
+mod cgroup;
+mod forward;
+mod phases;
+mod reap;
+mod sampler;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::record::InitReport;
+use cgroup::Cgroup;
+use phases::PhaseClock;
+use sampler::Sampler;
 
 /// Name of the hidden subcommand that turns this binary into the init.
 pub const INIT_SUBCOMMAND: &str = "__measure";
@@ -51,8 +63,19 @@ pub fn run(argv: &[String]) -> ! {
         std::process::exit(127);
     };
     install_signal_forwarding();
+    let cgroup = Cgroup::discover(Path::new("/sys/fs/cgroup"));
+    let container_cpu = {
+        let cgroup = cgroup.clone();
+        move || Some((cgroup.cpu_s()? - self_cpu_s()).max(0.0))
+    };
     let started = Instant::now();
-    let child = match Command::new(program).args(args).spawn() {
+    let clock = Arc::new(Mutex::new(PhaseClock::new(container_cpu())));
+    let spawned = Command::new(program)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match spawned {
         Ok(child) => child,
         Err(error) => {
             eprintln!("pyrobench init: cannot start `{program}`: {error}");
@@ -63,10 +86,36 @@ pub fn run(argv: &[String]) -> ! {
     };
     let child_pid = child.id() as libc::pid_t;
     CHILD_PID.store(child_pid, Ordering::SeqCst);
-    let status = reap_until_exit(child_pid);
+    let sampler = Sampler::start(cgroup.clone(), started, sampler::DEFAULT_INTERVAL);
+    let on_marker = || {
+        let (clock, cpu) = (clock.clone(), container_cpu.clone());
+        move |name: String| {
+            let t_s = started.elapsed().as_secs_f64();
+            clock.lock().expect("phase lock").mark(name, t_s, cpu());
+        }
+    };
+    let forwarders = [
+        child.stdout.take().map(|out| forward::forward(out, std::io::stdout(), on_marker())),
+        child.stderr.take().map(|err| forward::forward(err, std::io::stderr(), on_marker())),
+    ];
+    let exited = reap::until_exit(child_pid);
     let wall_s = started.elapsed().as_secs_f64();
+    // The command's exit ends the run: what it left behind is stopped and reaped.
+    let leftovers = reap::stop_the_rest();
+    for forwarder in forwarders.into_iter().flatten() {
+        let _ = forwarder.join();
+    }
+    let samples = sampler.stop();
+    let phases = clock
+        .lock()
+        .expect("phase lock")
+        .finish(wall_s, container_cpu());
     let usage = children_usage();
-    let (exit_code, signal) = decode_status(status);
+    let (exit_code, signal) = decode_status(exited.status);
+    let container_peak_bytes = match (cgroup.peak_bytes(), samples.peak_bytes) {
+        (None, 0) => None,
+        (peak, sampled) => Some(peak.unwrap_or(0).max(sampled)),
+    };
     let report = InitReport {
         wall_s,
         cpu_user_s: timeval_secs(usage.ru_utime),
@@ -75,37 +124,32 @@ pub fn run(argv: &[String]) -> ! {
         max_rss_bytes: (usage.ru_maxrss as u64) * 1024,
         exit_code,
         signal,
+        init_cpu_s: self_cpu_s(),
+        container_peak_bytes,
+        leftover_processes: leftovers.still_running,
+        orphans_reaped: exited.orphans + leftovers.reaped,
+        phases,
+        timeline: Some(samples.into_timeline()).filter(|t| !t.samples.is_empty()),
     };
     eprintln!("{}", report.to_marker_line());
     std::process::exit(exit_code);
 }
 
-/// As PID 1 we inherit every orphan: reap them all until the command itself exits, so that
-/// their CPU time lands in RUSAGE_CHILDREN too.
-fn reap_until_exit(child_pid: libc::pid_t) -> libc::c_int {
-    loop {
-        let mut status: libc::c_int = 0;
-        // SAFETY: plain syscall with a valid out-pointer.
-        let pid = unsafe { libc::waitpid(-1, &mut status, 0) };
-        if pid == child_pid {
-            return status;
-        }
-        if pid < 0 {
-            let error = std::io::Error::last_os_error();
-            if error.raw_os_error() == Some(libc::EINTR) {
-                continue;
-            }
-            eprintln!("pyrobench init: waitpid failed: {error}");
-            return 127 << 8;
-        }
-    }
+/// The init's own CPU time, every thread of it.
+pub(crate) fn self_cpu_s() -> f64 {
+    let usage = usage_of(libc::RUSAGE_SELF);
+    timeval_secs(usage.ru_utime) + timeval_secs(usage.ru_stime)
 }
 
 fn children_usage() -> libc::rusage {
+    usage_of(libc::RUSAGE_CHILDREN)
+}
+
+fn usage_of(who: libc::c_int) -> libc::rusage {
     // SAFETY: rusage is plain data; getrusage fills it.
     unsafe {
         let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        libc::getrusage(who, &mut usage);
         usage
     }
 }
