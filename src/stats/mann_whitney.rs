@@ -267,7 +267,10 @@ mod tests {
         let estimate = shift_estimate(&base, &later, 0.95).unwrap();
         assert!(close(estimate.shift, 0.3), "{}", estimate.shift);
         let (low, high) = estimate.ci.unwrap();
-        assert!(low <= 0.3 && 0.3 <= high && low > 0.2 && high < 0.4, "[{low}, {high}]");
+        assert!(
+            low <= 0.3 && 0.3 <= high && low > 0.2 && high < 0.4,
+            "[{low}, {high}]"
+        );
         // The differences are -1 and +1: the median is their middle.
         let small = shift_estimate(&[1.0, 3.0], &[2.0], 0.95).unwrap();
         assert_eq!((small.shift, small.ci), (0.0, None));

@@ -62,6 +62,9 @@ pub fn run(argv: &[String]) -> ! {
         eprintln!("pyrobench init: no command to run (the image has neither ENTRYPOINT nor CMD)");
         std::process::exit(127);
     };
+    // PID 1 was `runc init` until it exec'd this binary, and its CPU time stays with the
+    // process: the init's own cost is counted from here.
+    let init_cpu_before = self_cpu_s();
     install_signal_forwarding();
     let cgroup = Cgroup::discover(Path::new("/sys/fs/cgroup"));
     let container_cpu = {
@@ -95,8 +98,14 @@ pub fn run(argv: &[String]) -> ! {
         }
     };
     let forwarders = [
-        child.stdout.take().map(|out| forward::forward(out, std::io::stdout(), on_marker())),
-        child.stderr.take().map(|err| forward::forward(err, std::io::stderr(), on_marker())),
+        child
+            .stdout
+            .take()
+            .map(|out| forward::forward(out, std::io::stdout(), on_marker())),
+        child
+            .stderr
+            .take()
+            .map(|err| forward::forward(err, std::io::stderr(), on_marker())),
     ];
     let exited = reap::until_exit(child_pid);
     let wall_s = started.elapsed().as_secs_f64();
@@ -124,7 +133,7 @@ pub fn run(argv: &[String]) -> ! {
         max_rss_bytes: (usage.ru_maxrss as u64) * 1024,
         exit_code,
         signal,
-        init_cpu_s: self_cpu_s(),
+        init_cpu_s: self_cpu_s() - init_cpu_before,
         container_peak_bytes,
         leftover_processes: leftovers.still_running,
         orphans_reaped: exited.orphans + leftovers.reaped,

@@ -74,8 +74,8 @@ pub fn stop_the_rest() -> Leftovers {
             reaped += 1;
             continue;
         }
-        let no_children = pid < 0
-            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ECHILD);
+        let no_children =
+            pid < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ECHILD);
         if no_children || !is_container_init || Instant::now() > deadline {
             break;
         }

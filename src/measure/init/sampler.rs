@@ -49,6 +49,9 @@ impl Samples {
             .last()
             .is_none_or(|last| t_s - last[0] >= self.interval.as_secs_f64() * 0.999);
         if due {
+            // The init's own CPU, left out, is read apart from the cgroup's (and rounded
+            // otherwise): never let that make the container's CPU go back.
+            let cpu_s = self.points.last().map_or(cpu_s, |last| cpu_s.max(last[1]));
             self.points.push([t_s, cpu_s, memory_bytes as f64]);
         }
     }
@@ -111,9 +114,17 @@ mod tests {
         }
         assert_eq!(samples.peak_bytes, 1000 + 11_999);
         let timeline = samples.into_timeline();
-        assert!(timeline.samples.len() <= MAX_SAMPLES, "{}", timeline.samples.len());
+        assert!(
+            timeline.samples.len() <= MAX_SAMPLES,
+            "{}",
+            timeline.samples.len()
+        );
         assert!(timeline.samples.len() > MAX_SAMPLES / 2);
-        assert!((timeline.interval_s - 0.8).abs() < 1e-9, "{}", timeline.interval_s);
+        assert!(
+            (timeline.interval_s - 0.8).abs() < 1e-9,
+            "{}",
+            timeline.interval_s
+        );
         let gaps: Vec<f64> = timeline
             .samples
             .windows(2)
