@@ -118,9 +118,7 @@ async fn clean(all: bool, cache: bool) -> Result<i32> {
 }
 
 async fn ingester(args: IngesterArgs) -> Result<i32> {
-    let mode: Mode = serde_json::from_value(args.mode_json())
-        .map_err(|e| anyhow::anyhow!("--mode {}: {e}", args.mode))?;
-    mode.validate()?;
+    let mode = Mode::from_json(args.mode_json()?)?;
     let config = ServeConfig {
         ingest: (args.bind, args.port).into(),
         control: (args.bind, args.control_port).into(),

@@ -521,3 +521,104 @@ fn malformed_input_is_refused_and_the_server_survives() {
     assert_eq!(stats["profiles"], 0, "{stats}");
     ingester.still_serves();
 }
+
+/// The process's peak resident memory so far, in bytes (VmHWM).
+fn peak_rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+#[test]
+fn put_mode_takes_only_what_the_cli_and_scripts_take() {
+    let _shared = common::shared();
+    let ingester = Ingester::start(&[]);
+    let refused = [
+        r#"{"mode":"error","status":42}"#,
+        r#"{"mode":"error","status":1000}"#,
+        r#"{"mode":"error","status":200}"#,
+        r#"{"mode":"flaky","probability":5}"#,
+        r#"{"mode":"flaky","probability":-1}"#,
+        r#"{"mode":"flaky","then":{"mode":"refuse"}}"#,
+        r#"{"mode":"bandwidth","bytes_per_s":0}"#,
+        r#"{"mode":"sloww"}"#,
+        "not json",
+    ];
+    for body in refused {
+        let (status, answer) =
+            http(ingester.control, "PUT", "/mode", &[], body.as_bytes()).unwrap();
+        assert_eq!(status, 400, "{body}: {}", String::from_utf8_lossy(&answer));
+    }
+    let (_, mode) = http(ingester.control, "GET", "/mode", &[], b"").unwrap();
+    assert_eq!(
+        mode, br#"{"mode":"fast"}"#,
+        "a refused mode changed nothing"
+    );
+    // Uploads still get answers (bytes_per_s 0 made every one panic its worker).
+    assert_eq!(
+        ingester.post("/ingest?name=x", &[], b"a 1\n").unwrap().0,
+        200
+    );
+}
+
+#[test]
+fn a_huge_mode_body_is_refused_before_it_is_buffered() {
+    let _shared = common::shared();
+    let ingester = Ingester::start(&[]);
+    let before = peak_rss_bytes(ingester.child.id());
+    let body = vec![b' '; 50 * 1024 * 1024];
+    // The server may answer and close before the whole body is written.
+    let mut stream = TcpStream::connect(("127.0.0.1", ingester.control)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let _ = stream.write_all(&request_bytes("PUT", "/mode", &[], &body));
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    let grown = peak_rss_bytes(ingester.child.id()).saturating_sub(before);
+    assert!(
+        grown < 16 * 1024 * 1024,
+        "a 50 MiB mode body grew the peak RSS by {grown} bytes"
+    );
+    ingester.still_serves();
+}
+
+#[test]
+fn a_flag_the_mode_does_not_use_is_refused_with_the_mode_it_needs() {
+    let _shared = common::shared();
+    let mut child = Command::new(common::bin())
+        .args([
+            "ingester",
+            "--port",
+            "0",
+            "--control-port",
+            "0",
+            "--delay-ms",
+            "500",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Ignoring the flag, it would go on serving: give it a moment, then stop it.
+    let exited = common::wait_until(Duration::from_secs(5), || {
+        child.try_wait().unwrap().is_some()
+    });
+    if !exited {
+        let _ = child.kill();
+    }
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        exited,
+        "it served in fast mode, ignoring --delay-ms: {stderr}"
+    );
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--delay-ms") && stderr.contains("--mode slow"),
+        "{stderr}"
+    );
+}
