@@ -622,3 +622,66 @@ fn a_flag_the_mode_does_not_use_is_refused_with_the_mode_it_needs() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_upload_waiting_for_its_answer_counts_in_the_window_it_arrived_in() {
+    let _shared = common::shared();
+    let ingester = Ingester::start(&["--mode", "slow", "--delay-ms", "1500"]);
+    let port = ingester.port;
+    let upload = std::thread::spawn(move || http(port, "POST", "/ingest?name=late", &[], b"a 1\n"));
+    assert!(
+        common::wait_until(Duration::from_secs(5), || {
+            ingester.stats(false)["requests"] == 1
+        }),
+        "the upload was not counted on arrival"
+    );
+    let window = ingester.stats(true);
+    assert_eq!(window["in_flight"], 1, "{window}");
+    assert_eq!(window["timeline"][0]["status"], "in_flight", "{window}");
+    assert_eq!(upload.join().unwrap().unwrap().0, 200);
+    let next = ingester.stats(false);
+    assert_eq!(
+        (next["requests"].as_u64(), next["in_flight"].as_u64()),
+        (Some(0), Some(0)),
+        "the late outcome leaked into the next window: {next}"
+    );
+    assert_eq!(next["by_status"], serde_json::json!({}), "{next}");
+}
+
+#[test]
+fn app_names_are_bounded_and_what_was_left_out_is_counted() {
+    let _shared = common::shared();
+    let ingester = Ingester::start(&[]);
+    let before = peak_rss_bytes(ingester.child.id());
+    for i in 0..1000 {
+        let name = format!("{i}{}", "n".repeat(60 * 1024));
+        let (status, _) = ingester
+            .post(&format!("/ingest?name={name}"), &[], b"a 1\n")
+            .unwrap();
+        assert_eq!(status, 200);
+    }
+    for i in 0..1100 {
+        ingester
+            .post(&format!("/ingest?name=app-{i}"), &[], b"a 1\n")
+            .unwrap();
+    }
+    let (_, body) = http(ingester.control, "GET", "/stats", &[], b"").unwrap();
+    let stats: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(stats["apps"].as_object().unwrap().len(), 1000);
+    assert_eq!(
+        stats["apps_dropped"],
+        1000 + 100,
+        "{}",
+        stats["apps_dropped"]
+    );
+    assert!(
+        body.len() < 2 * 1024 * 1024,
+        "/stats is {} bytes",
+        body.len()
+    );
+    let grown = peak_rss_bytes(ingester.child.id()).saturating_sub(before);
+    assert!(
+        grown < 32 * 1024 * 1024,
+        "the peak RSS grew by {grown} bytes"
+    );
+}
