@@ -127,11 +127,16 @@ async fn ingester(args: IngesterArgs) -> Result<i32> {
             max_body_bytes: args.max_body_bytes,
         },
     };
-    tokio::select! {
-        result = serve_ingester(config) => result?,
-        _ = tokio::signal::ctrl_c() => {}
-    }
-    Ok(0)
+    // Ctrl-C and SIGTERM (`docker stop`, where it is PID 1) both stop it, as an interrupt.
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let signal = tokio::select! {
+        result = serve_ingester(config) => return result.map(|()| 0),
+        _ = interrupt.recv() => "SIGINT",
+        _ = terminate.recv() => "SIGTERM",
+    };
+    eprintln!("pyrobench ingester: stopped by {signal}");
+    Ok(EXIT_INTERRUPTED)
 }
 
 enum Ending {

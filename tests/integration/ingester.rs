@@ -685,3 +685,17 @@ fn app_names_are_bounded_and_what_was_left_out_is_counted() {
         "the peak RSS grew by {grown} bytes"
     );
 }
+
+#[test]
+fn sigint_and_sigterm_both_stop_it_with_the_interrupt_code() {
+    let _shared = common::shared();
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let mut ingester = Ingester::start(&[]);
+        // SAFETY: a signal to a child process this test started.
+        unsafe {
+            libc::kill(ingester.child.id() as i32, signal);
+        }
+        let status = ingester.child.wait().unwrap();
+        assert_eq!(status.code(), Some(130), "signal {signal}: {status:?}");
+    }
+}
