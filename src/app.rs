@@ -16,6 +16,7 @@ use crate::docker::DockerHost;
 use crate::docker::cleanup::Scope;
 use crate::docker::image::benchmark_name;
 use crate::docker::labels::SessionLabels;
+use crate::ingester::address::ControlBind;
 use crate::ingester::mode::Mode;
 use crate::ingester::protocol::Limits;
 use crate::ingester::server::{ServeConfig, run as serve_ingester};
@@ -119,9 +120,13 @@ async fn clean(all: bool, cache: bool) -> Result<i32> {
 
 async fn ingester(args: IngesterArgs) -> Result<i32> {
     let mode = Mode::from_json(args.mode_json()?)?;
+    let control = args
+        .control_bind
+        .unwrap_or(ControlBind::Address(args.bind))
+        .resolve()?;
     let config = ServeConfig {
         ingest: (args.bind, args.port).into(),
-        control: (args.bind, args.control_port).into(),
+        control: (control, args.control_port).into(),
         mode,
         limits: Limits {
             max_body_bytes: args.max_body_bytes,

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::ingester::address::ControlBind;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pyrobench",
@@ -100,6 +102,10 @@ pub struct IngesterArgs {
     /// Port serving GET /stats and PUT /mode
     #[arg(long, default_value_t = 4041)]
     pub control_port: u16,
+    /// Address of the control port (default: --bind), or a network such as 172.18.0.0/16
+    /// meaning this host's own address inside it
+    #[arg(long)]
+    pub control_bind: Option<ControlBind>,
     /// How to answer uploads: fast, slow, error, hang, reset, refuse, bandwidth, flaky
     #[arg(long, default_value = "fast")]
     pub mode: String,

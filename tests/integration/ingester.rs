@@ -699,3 +699,46 @@ fn sigint_and_sigterm_both_stop_it_with_the_interrupt_code() {
         assert_eq!(status.code(), Some(130), "signal {signal}: {status:?}");
     }
 }
+
+#[test]
+fn a_container_on_the_run_network_cannot_reach_the_ingester_control_port() {
+    let _shared = common::shared();
+    common::ensure_base_images();
+    let dir = common::scratch("control-port-reach");
+    // Tries each port by name and by the ingester's address on the run's network.
+    let script = common::script(
+        &dir,
+        r#"
+let net = network();
+let ing = ingester(net);
+let probe = "ip=$(getent hosts ingester | cut -d' ' -f1); echo \"ingester is $ip\"; for t in \"ingester 4040\" \"ingester 4041\" \"$ip 4040\" \"$ip 4041\"; do set -- $t; if timeout 5 bash -c \"exec 3<>/dev/tcp/$1/$2\" 2>/dev/null; then echo \"open $1:$2\"; else echo \"closed $1:$2\"; fi; done";
+let c = container("debian:bookworm-slim", #{ network: net, cmd: ["bash", "-c", probe] });
+c.start();
+print(`probe exit ${c.wait(60)}`);
+print(c.logs());
+ing.set(#{ mode: "error", status: 503 });
+let s = ing.stats();
+print(`host stats: requests ${s.requests}, bad ${s.bad}`);
+"#,
+    );
+    let finished = common::Pyrobench::new().arg(&script).run();
+    finished.assert_success();
+    let out = &finished.stdout;
+    let ip = out
+        .lines()
+        .find_map(|l| l.strip_prefix("ingester is "))
+        .filter(|ip| !ip.is_empty())
+        .unwrap_or_else(|| panic!("the probe did not resolve the ingester:\n{out}"));
+    for line in [
+        "probe exit 0".to_string(),
+        "open ingester:4040".to_string(),
+        format!("open {ip}:4040"),
+        "closed ingester:4041".to_string(),
+        format!("closed {ip}:4041"),
+        // The host still reads the stats and sets the mode.
+        "host stats: requests 0, bad 0".to_string(),
+    ] {
+        assert!(out.lines().any(|l| l == line), "no `{line}` in:\n{out}");
+    }
+    common::assert_nothing_left(&finished);
+}
