@@ -253,19 +253,19 @@ mod tests {
         assert!(matches!(cli.command, Some(Command::Check { .. })));
     }
 
+    /// The mode that `pyrobench ingester ARGS...` describes, or why it is refused.
+    fn ingester_mode(args: &[&str]) -> anyhow::Result<serde_json::Value> {
+        let mut full = vec!["pyrobench", "ingester"];
+        full.extend_from_slice(args);
+        match Cli::try_parse_from(full).unwrap().command {
+            Some(Command::Ingester(args)) => args.mode_json(),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn ingester_flags_make_a_mode() {
-        let parse = |args: &[&str]| {
-            let mut full = vec!["pyrobench", "ingester"];
-            full.extend_from_slice(args);
-            match Cli::try_parse_from(full).unwrap().command {
-                Some(Command::Ingester(args)) => match args.mode_json() {
-                    Ok(json) => json.to_string(),
-                    Err(error) => format!("error: {error}"),
-                },
-                other => panic!("{other:?}"),
-            }
-        };
+        let parse = |args: &[&str]| ingester_mode(args).unwrap().to_string();
         assert_eq!(
             parse(&["--mode", "slow", "--delay-ms", "500"]),
             r#"{"delay_ms":500,"mode":"slow"}"#
@@ -279,14 +279,7 @@ mod tests {
 
     #[test]
     fn an_ingester_flag_its_mode_does_not_use_is_refused_with_the_mode_it_needs() {
-        let refused = |args: &[&str]| {
-            let mut full = vec!["pyrobench", "ingester"];
-            full.extend_from_slice(args);
-            match Cli::try_parse_from(full).unwrap().command {
-                Some(Command::Ingester(args)) => args.mode_json().unwrap_err().to_string(),
-                other => panic!("{other:?}"),
-            }
-        };
+        let refused = |args: &[&str]| ingester_mode(args).unwrap_err().to_string();
         let message = refused(&["--delay-ms", "500"]);
         assert!(
             message.contains("--delay-ms") && message.contains("add --mode slow"),
