@@ -16,6 +16,7 @@ use crate::docker::DockerHost;
 use crate::docker::cleanup::Scope;
 use crate::docker::image::benchmark_name;
 use crate::docker::labels::SessionLabels;
+use crate::ingester::address::ControlBind;
 use crate::ingester::image::{image_tag, self_binary};
 use crate::ingester::mode::Mode;
 use crate::ingester::protocol::Limits;
@@ -127,22 +128,29 @@ async fn clean(all: bool, cache: bool) -> Result<i32> {
 }
 
 async fn ingester(args: IngesterArgs) -> Result<i32> {
-    let mode: Mode = serde_json::from_value(args.mode_json())
-        .map_err(|e| anyhow::anyhow!("--mode {}: {e}", args.mode))?;
-    mode.validate()?;
+    let mode = Mode::from_json(args.mode_json()?)?;
+    let control = args
+        .control_bind
+        .unwrap_or(ControlBind::Address(args.bind))
+        .resolve()?;
     let config = ServeConfig {
         ingest: (args.bind, args.port).into(),
-        control: (args.bind, args.control_port).into(),
+        control: (control, args.control_port).into(),
         mode,
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
         },
     };
-    tokio::select! {
-        result = serve_ingester(config) => result?,
-        _ = tokio::signal::ctrl_c() => {}
-    }
-    Ok(0)
+    // Ctrl-C and SIGTERM (`docker stop`, where it is PID 1) both stop it, as an interrupt.
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let signal = tokio::select! {
+        result = serve_ingester(config) => return result.map(|()| 0),
+        _ = interrupt.recv() => "SIGINT",
+        _ = terminate.recv() => "SIGTERM",
+    };
+    eprintln!("pyrobench ingester: stopped by {signal}");
+    Ok(EXIT_INTERRUPTED)
 }
 
 enum Ending {

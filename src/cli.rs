@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::ingester::address::ControlBind;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pyrobench",
@@ -100,6 +102,10 @@ pub struct IngesterArgs {
     /// Port serving GET /stats and PUT /mode
     #[arg(long, default_value_t = 4041)]
     pub control_port: u16,
+    /// Address of the control port (default: --bind), or a network such as 172.18.0.0/16
+    /// meaning this host's own address inside it
+    #[arg(long)]
+    pub control_bind: Option<ControlBind>,
     /// How to answer uploads: fast, slow, error, hang, reset, refuse, bandwidth, flaky
     #[arg(long, default_value = "fast")]
     pub mode: String,
@@ -127,47 +133,76 @@ pub struct IngesterArgs {
 }
 
 impl IngesterArgs {
-    /// The mode these flags describe, as the JSON the control port takes.
-    pub fn mode_json(&self) -> serde_json::Value {
-        let mut mode = serde_json::Map::new();
-        let mut inner = serde_json::Map::new();
+    /// The mode these flags describe, as the JSON the control port takes. A setting that
+    /// the mode does not use is refused, with the mode that would use it.
+    pub fn mode_json(&self) -> anyhow::Result<serde_json::Value> {
         let flaky = self.mode == "flaky";
-        let target = if flaky { &mut inner } else { &mut mode };
-        target.insert(
-            "mode".into(),
-            if flaky {
-                self.then.clone().unwrap_or_else(|| "error".into())
-            } else {
-                self.mode.clone()
+        if !flaky {
+            for (flag, given) in [
+                ("--probability", self.probability.is_some()),
+                ("--then", self.then.is_some()),
+            ] {
+                if given {
+                    anyhow::bail!(
+                        "{flag} only applies to --mode flaky, and this is --mode {}: add --mode flaky",
+                        self.mode
+                    );
+                }
             }
-            .into(),
-        );
-        let fields: [(&str, Option<serde_json::Value>); 4] = [
-            ("delay_ms", self.delay_ms.map(Into::into)),
-            ("jitter_ms", self.jitter_ms.map(Into::into)),
-            ("status", self.status.map(Into::into)),
-            ("bytes_per_s", self.bytes_per_s.map(Into::into)),
+        }
+        let kind = match (flaky, &self.then) {
+            (true, Some(then)) => then.clone(),
+            (true, None) => "error".to_string(),
+            (false, _) => self.mode.clone(),
+        };
+        let mut target = serde_json::Map::new();
+        target.insert("mode".into(), kind.clone().into());
+        let fields: [(&str, &str, &str, Option<serde_json::Value>); 4] = [
+            (
+                "--delay-ms",
+                "delay_ms",
+                "slow",
+                self.delay_ms.map(Into::into),
+            ),
+            (
+                "--jitter-ms",
+                "jitter_ms",
+                "slow",
+                self.jitter_ms.map(Into::into),
+            ),
+            ("--status", "status", "error", self.status.map(Into::into)),
+            (
+                "--bytes-per-s",
+                "bytes_per_s",
+                "bandwidth",
+                self.bytes_per_s.map(Into::into),
+            ),
         ];
-        let kind = target["mode"].as_str().unwrap_or_default().to_string();
-        for (key, value) in fields {
-            let belongs = matches!(
-                (kind.as_str(), key),
-                ("slow", "delay_ms" | "jitter_ms")
-                    | ("error", "status")
-                    | ("bandwidth", "bytes_per_s")
-            );
-            if let Some(value) = value.filter(|_| belongs) {
-                target.insert(key.into(), value);
+        for (flag, key, owner, value) in fields {
+            let Some(value) = value else { continue };
+            if kind != owner {
+                let here = if flaky {
+                    format!("--mode flaky --then {kind}")
+                } else {
+                    format!("--mode {kind}")
+                };
+                anyhow::bail!(
+                    "{flag} only applies to the {owner} mode, and this is {here}: \
+                     add --mode {owner} (or --mode flaky --then {owner})"
+                );
             }
+            target.insert(key.into(), value);
         }
-        if flaky {
-            mode.insert("mode".into(), "flaky".into());
-            if let Some(p) = self.probability {
-                mode.insert("probability".into(), p.into());
-            }
-            mode.insert("then".into(), inner.into());
+        if !flaky {
+            return Ok(target.into());
         }
-        mode.into()
+        let mut mode = serde_json::Map::new();
+        mode.insert("mode".into(), "flaky".into());
+        if let Some(p) = self.probability {
+            mode.insert("probability".into(), p.into());
+        }
+        mode.insert("then".into(), target.into());
+        Ok(mode.into())
     }
 }
 
@@ -218,16 +253,19 @@ mod tests {
         assert!(matches!(cli.command, Some(Command::Check { .. })));
     }
 
+    /// The mode that `pyrobench ingester ARGS...` describes, or why it is refused.
+    fn ingester_mode(args: &[&str]) -> anyhow::Result<serde_json::Value> {
+        let mut full = vec!["pyrobench", "ingester"];
+        full.extend_from_slice(args);
+        match Cli::try_parse_from(full).unwrap().command {
+            Some(Command::Ingester(args)) => args.mode_json(),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn ingester_flags_make_a_mode() {
-        let parse = |args: &[&str]| {
-            let mut full = vec!["pyrobench", "ingester"];
-            full.extend_from_slice(args);
-            match Cli::try_parse_from(full).unwrap().command {
-                Some(Command::Ingester(args)) => args.mode_json().to_string(),
-                other => panic!("{other:?}"),
-            }
-        };
+        let parse = |args: &[&str]| ingester_mode(args).unwrap().to_string();
         assert_eq!(
             parse(&["--mode", "slow", "--delay-ms", "500"]),
             r#"{"delay_ms":500,"mode":"slow"}"#
@@ -237,6 +275,22 @@ mod tests {
             r#"{"mode":"flaky","probability":0.5,"then":{"mode":"error","status":429}}"#
         );
         assert_eq!(parse(&[]), r#"{"mode":"fast"}"#);
+    }
+
+    #[test]
+    fn an_ingester_flag_its_mode_does_not_use_is_refused_with_the_mode_it_needs() {
+        let refused = |args: &[&str]| ingester_mode(args).unwrap_err().to_string();
+        let message = refused(&["--delay-ms", "500"]);
+        assert!(
+            message.contains("--delay-ms") && message.contains("add --mode slow"),
+            "{message}"
+        );
+        let message = refused(&["--mode", "error", "--bytes-per-s", "10"]);
+        assert!(message.contains("--mode bandwidth"), "{message}");
+        let message = refused(&["--mode", "flaky", "--then", "hang", "--status", "429"]);
+        assert!(message.contains("--then hang"), "{message}");
+        let message = refused(&["--mode", "slow", "--probability", "0.5"]);
+        assert!(message.contains("--mode flaky"), "{message}");
     }
 
     #[test]

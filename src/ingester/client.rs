@@ -23,6 +23,8 @@ use crate::docker::container::ContainerPlan;
 pub struct IngesterHandle {
     pub container_id: String,
     pub network: String,
+    /// The ingester's own network, which carries only its control port.
+    pub control_network: String,
     /// The published control port can change when the container starts again.
     control_base: Arc<RwLock<String>>,
     /// Set again after a restart, which starts the process in fast mode.
@@ -43,7 +45,8 @@ impl std::fmt::Debug for IngesterHandle {
 
 impl IngesterHandle {
     /// Starts the ingester on `network`, reachable there as `ingester:4040`. Its control
-    /// port is published on 127.0.0.1 only, so the engine can reach it and nothing else can.
+    /// port listens only on a network of its own, and is published from there on
+    /// 127.0.0.1: the engine reaches it, and no container on `network` can.
     pub async fn start(
         docker: &DockerHost,
         network: &str,
@@ -52,6 +55,9 @@ impl IngesterHandle {
         suffix: &str,
     ) -> Result<Self> {
         let image = docker.ensure_ingester_image().await?;
+        let (control_network, subnet) = docker
+            .create_control_network(&format!("{suffix}-control"))
+            .await?;
         let mut cmd: Vec<String> = vec![
             "--bind".into(),
             "0.0.0.0".into(),
@@ -59,6 +65,8 @@ impl IngesterHandle {
             INGEST_PORT.to_string(),
             "--control-port".into(),
             CONTROL_PORT.to_string(),
+            "--control-bind".into(),
+            subnet,
         ];
         if let Some(limit) = max_body_bytes {
             cmd.extend(["--max-body-bytes".to_string(), limit.to_string()]);
@@ -68,9 +76,9 @@ impl IngesterHandle {
             name: suffix.to_string(),
             role: "ingester".to_string(),
             cmd: Some(cmd),
-            // The default bridge carries the published control port; the benchmark
+            // The control network carries the published control port; the benchmark
             // network, which is internal, carries the uploads.
-            network: Some("bridge".to_string()),
+            network: Some(control_network.clone()),
             loopback_ports: vec![CONTROL_PORT],
             ..Default::default()
         };
@@ -81,6 +89,7 @@ impl IngesterHandle {
         let handle = Self {
             container_id,
             network: network.to_string(),
+            control_network,
             control_base: Arc::new(RwLock::new(String::new())),
             mode: Arc::new(RwLock::new(mode.clone())),
             running: Arc::new(AtomicBool::new(false)),

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use http_body_util::BodyExt;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 
@@ -30,33 +30,40 @@ async fn control(state: Arc<IngesterState>, request: Request<Incoming>) -> HttpR
         (Method::GET, "/stats") => json(StatusCode::OK, &state.stats.snapshot(reset)),
         (Method::POST, "/reset") => json(StatusCode::OK, &state.stats.snapshot(true)),
         (Method::GET, "/mode") => json(StatusCode::OK, &state.mode()),
-        (Method::PUT | Method::POST, "/mode") => {
-            let body = match request.into_body().collect().await {
-                Ok(body) => body.to_bytes(),
-                Err(_) => {
-                    return respond(StatusCode::BAD_REQUEST, "text/plain", "body not readable\n");
-                }
-            };
-            match serde_json::from_slice::<Mode>(&body) {
-                Ok(mode) => {
-                    state.set_mode(mode.clone());
-                    json(StatusCode::OK, &mode)
-                }
-                Err(error) => respond(
-                    StatusCode::BAD_REQUEST,
-                    "text/plain",
-                    format!(
-                        "bad mode: {error}; known modes: {}\n",
-                        Mode::NAMES.join(", ")
-                    ),
-                ),
-            }
-        }
+        (Method::PUT | Method::POST, "/mode") => put_mode(&state, request.into_body()).await,
         _ => respond(
             StatusCode::NOT_FOUND,
             "text/plain",
             "use GET /stats[?reset=true], POST /reset, GET|PUT /mode, GET /health\n",
         ),
+    }
+}
+
+/// A mode is a few hundred bytes: anything much larger is refused before it is buffered.
+const MODE_BODY_LIMIT: usize = 64 * 1024;
+
+/// Switches the mode, with the same checks as the CLI and scripts.
+async fn put_mode(state: &IngesterState, body: Incoming) -> HttpResponse {
+    let body = match Limited::new(body, MODE_BODY_LIMIT).collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(error) if error.is::<LengthLimitError>() => {
+            return respond(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "text/plain",
+                format!("a mode is at most {MODE_BODY_LIMIT} bytes of JSON\n"),
+            );
+        }
+        Err(_) => return respond(StatusCode::BAD_REQUEST, "text/plain", "body not readable\n"),
+    };
+    let mode = serde_json::from_slice(&body)
+        .map_err(|e| anyhow::anyhow!("bad ingester mode: {e}"))
+        .and_then(Mode::from_json);
+    match mode {
+        Ok(mode) => {
+            state.set_mode(mode.clone());
+            json(StatusCode::OK, &mode)
+        }
+        Err(error) => respond(StatusCode::BAD_REQUEST, "text/plain", format!("{error}\n")),
     }
 }
 

@@ -149,6 +149,8 @@ async fn handle_ingest(
             "use POST\n",
         ));
     }
+    // Counted now, so that a window read while it waits still holds it.
+    let upload = state.stats.arrive(endpoint.name(), arrived_unix_s);
     // One clone per request: only the mode that applies, with flaky already decided.
     let mode = state.mode.borrow().for_request(fastrand::f64()).clone();
     let query = request.uri().query().map(str::to_string);
@@ -174,9 +176,7 @@ async fn handle_ingest(
         protocol::decode(endpoint, meta, &body, state.limits)
     });
     let mut handled = Handled {
-        endpoint: endpoint.name(),
         bytes: wire_bytes,
-        arrived_unix_s,
         ..Default::default()
     };
     let reply = match (&decoded, mode.action(fastrand::f64() * 2.0 - 1.0)) {
@@ -217,7 +217,7 @@ async fn handle_ingest(
         Reply::Reset => "reset",
     };
     handled.apps = &apps;
-    state.stats.record(handled);
+    upload.finish(handled);
     match reply {
         Reply::Send(response) => Some(response),
         Reply::Hang => None,

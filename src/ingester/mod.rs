@@ -1,5 +1,6 @@
 //! The built-in ingester: a Pyroscope-compatible server that counts what agents upload.
 
+pub mod address;
 pub mod client;
 mod control;
 mod http;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 
 /// A behaviour of the ingest port. The control port always answers.
@@ -79,6 +79,19 @@ impl Mode {
         "bandwidth",
         "flaky",
     ];
+
+    /// The one way in from JSON, for every entry point (CLI flags, scripts, `PUT /mode`):
+    /// parsed and checked, so that none of them lets through what another refuses.
+    pub fn from_json(value: serde_json::Value) -> Result<Mode> {
+        let mode: Mode = serde_json::from_value(value).map_err(|e| {
+            anyhow!(
+                "bad ingester mode: {e}; known modes: {}",
+                Mode::NAMES.join(", ")
+            )
+        })?;
+        mode.validate()?;
+        Ok(mode)
+    }
 
     /// Checks the settings a user gave, with a message that names the fix.
     pub fn validate(&self) -> Result<()> {

@@ -27,14 +27,22 @@ pub struct RunCounts {
     pub samples: u64,
     /// Uploads refused as malformed (400), too large (413) or of a wrong type (415).
     pub bad: u64,
+    /// Requests of this window that had no outcome yet when it was read: their body still
+    /// being read, or their answer delayed. Counted in `requests`, and nowhere later.
+    #[serde(default)]
+    pub in_flight: u64,
     #[serde(default)]
     pub by_endpoint: BTreeMap<String, u64>,
     /// By status answered; `hang` and `reset` for requests that got no answer.
     #[serde(default)]
     pub by_status: BTreeMap<String, u64>,
-    /// Application or service names, with the uploads that named them.
+    /// Application or service names, with the uploads that named them: at most
+    /// `APPS_LIMIT` names of at most `APP_NAME_LIMIT` bytes.
     #[serde(default)]
     pub apps: BTreeMap<String, u64>,
+    /// Names left out of `apps` (too long, or past the limit), counted per upload.
+    #[serde(default)]
+    pub apps_dropped: u64,
     /// The ingester's own handling time, body reading and any delay included.
     #[serde(default)]
     pub latency: Option<Latency>,
@@ -53,6 +61,16 @@ fn is_zero(n: &u64) -> bool {
 
 /// Requests kept in one window's timeline; the counters go on past it.
 pub const TIMELINE_LIMIT: usize = 10_000;
+/// Distinct application names kept in one window: clients choose them, so memory and
+/// the size of `/stats` must not grow with what they send.
+pub const APPS_LIMIT: usize = 1_000;
+/// The longest application name kept, in bytes.
+pub const APP_NAME_LIMIT: usize = 512;
+/// The status of a request in the timeline until it has an outcome.
+pub const IN_FLIGHT: &str = "in_flight";
+/// The outcome of a request whose handling stopped before it had one (the connection
+/// closed while it was delayed, or its task ended).
+pub const ABORTED: &str = "aborted";
 
 /// One request, when it arrived and how it was answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,7 +81,7 @@ pub struct RequestEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub t_s: Option<f64>,
     pub endpoint: String,
-    /// A status code, or `hang` / `reset`.
+    /// A status code, `hang`, `reset` or `aborted`; `in_flight` while it has none yet.
     pub status: String,
     /// `None` for requests that were never answered.
     #[serde(default)]
@@ -82,6 +100,8 @@ impl RunCounts {
         self.profiles += other.profiles;
         self.samples += other.samples;
         self.bad += other.bad;
+        self.in_flight += other.in_flight;
+        self.apps_dropped += other.apps_dropped;
         self.timeline.extend(other.timeline.iter().cloned());
         self.timeline.sort_by(|a, b| a.unix_s.total_cmp(&b.unix_s));
         self.timeline_dropped += other.timeline_dropped;
@@ -152,10 +172,9 @@ impl Histogram {
     }
 }
 
-/// One handled request, as the server reports it.
+/// How one request ended, as the server reports it.
 #[derive(Debug, Clone, Default)]
 pub struct Handled<'a> {
-    pub endpoint: &'a str,
     /// A status code, or `hang` / `reset`.
     pub outcome: &'a str,
     pub bytes: u64,
@@ -165,8 +184,6 @@ pub struct Handled<'a> {
     pub apps: &'a [String],
     /// `None` for requests that were never answered.
     pub latency: Option<Duration>,
-    /// Arrival, in seconds since the Unix epoch.
-    pub arrived_unix_s: f64,
 }
 
 /// Counts one more under `key`, allocating the key only the first time it is seen.
@@ -179,10 +196,25 @@ fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
     }
 }
 
+impl RunCounts {
+    /// Counts an upload under its application's name, within the limits.
+    fn count_app(&mut self, app: &str) {
+        let fits = app.len() <= APP_NAME_LIMIT
+            && (self.apps.len() < APPS_LIMIT || self.apps.contains_key(app));
+        if fits {
+            bump(&mut self.apps, app);
+        } else {
+            self.apps_dropped += 1;
+        }
+    }
+}
+
 #[derive(Default)]
 struct Window {
     counts: RunCounts,
     latency: Histogram,
+    /// Which window this is: an outcome counts only in the window its request arrived in.
+    generation: u64,
 }
 
 /// Shared counters, read and reset through the control port.
@@ -191,45 +223,111 @@ pub struct Stats {
     window: Mutex<Window>,
 }
 
+/// A request counted on arrival, waiting for its outcome. Dropped without one, it ends
+/// as `aborted`.
+pub struct InFlight<'a> {
+    stats: &'a Stats,
+    generation: u64,
+    /// Its place in the timeline, when there was room for it.
+    event: Option<usize>,
+    finished: bool,
+}
+
+impl InFlight<'_> {
+    /// Records how the request ended.
+    pub fn finish(mut self, handled: Handled<'_>) {
+        self.finished = true;
+        self.stats.finish(self.generation, self.event, handled);
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            let aborted = Handled {
+                outcome: ABORTED,
+                ..Default::default()
+            };
+            self.stats.finish(self.generation, self.event, aborted);
+        }
+    }
+}
+
 impl Stats {
-    pub fn record(&self, handled: Handled<'_>) {
-        let mut window = self.window.lock().expect("stats lock");
+    fn lock(&self) -> std::sync::MutexGuard<'_, Window> {
+        // Also reached from a drop while a worker unwinds: a poisoned lock must not abort.
+        self.window
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Counts a request as it arrives, so that a window read while it waits for its
+    /// outcome still holds it (as `in_flight`).
+    pub fn arrive(&self, endpoint: &str, arrived_unix_s: f64) -> InFlight<'_> {
+        let mut window = self.lock();
         let counts = &mut window.counts;
         counts.requests += 1;
-        counts.bytes += handled.bytes;
-        counts.profiles += handled.profiles;
-        counts.samples += handled.samples;
-        counts.bad += u64::from(handled.bad);
-        bump(&mut counts.by_endpoint, handled.endpoint);
-        bump(&mut counts.by_status, handled.outcome);
-        for app in handled.apps {
-            bump(&mut counts.apps, app);
+        counts.in_flight += 1;
+        bump(&mut counts.by_endpoint, endpoint);
+        let event = if counts.timeline.len() < TIMELINE_LIMIT {
+            counts.timeline.push(RequestEvent {
+                unix_s: arrived_unix_s,
+                t_s: None,
+                endpoint: endpoint.to_string(),
+                status: IN_FLIGHT.to_string(),
+                latency_ms: None,
+                bytes: 0,
+            });
+            Some(counts.timeline.len() - 1)
+        } else {
+            counts.timeline_dropped += 1;
+            None
+        };
+        InFlight {
+            stats: self,
+            generation: window.generation,
+            event,
+            finished: false,
+        }
+    }
+
+    fn finish(&self, generation: u64, event: Option<usize>, handled: Handled<'_>) {
+        let mut window = self.lock();
+        if window.generation != generation {
+            // Its window was read, and reported it in flight: it belongs to that run.
+            return;
         }
         if let Some(elapsed) = handled.latency {
             window.latency.record(elapsed);
         }
-        if window.counts.timeline.len() < TIMELINE_LIMIT {
-            window.counts.timeline.push(RequestEvent {
-                unix_s: handled.arrived_unix_s,
-                t_s: None,
-                endpoint: handled.endpoint.to_string(),
-                status: handled.outcome.to_string(),
-                latency_ms: handled.latency.map(|l| l.as_secs_f64() * 1000.0),
-                bytes: handled.bytes,
-            });
-        } else {
-            window.counts.timeline_dropped += 1;
+        let counts = &mut window.counts;
+        counts.in_flight -= 1;
+        counts.bytes += handled.bytes;
+        counts.profiles += handled.profiles;
+        counts.samples += handled.samples;
+        counts.bad += u64::from(handled.bad);
+        bump(&mut counts.by_status, handled.outcome);
+        for app in handled.apps {
+            counts.count_app(app);
+        }
+        if let Some(event) = event.and_then(|index| counts.timeline.get_mut(index)) {
+            event.status = handled.outcome.to_string();
+            event.latency_ms = handled.latency.map(|l| l.as_secs_f64() * 1000.0);
+            event.bytes = handled.bytes;
         }
     }
 
     /// A copy of the counters; with `reset`, they restart from zero in the same step, so
     /// nothing that arrives in between is lost or counted twice.
     pub fn snapshot(&self, reset: bool) -> RunCounts {
-        let mut window = self.window.lock().expect("stats lock");
+        let mut window = self.lock();
         let mut counts = window.counts.clone();
         counts.latency = window.latency.summary();
         if reset {
-            *window = Window::default();
+            *window = Window {
+                generation: window.generation + 1,
+                ..Window::default()
+            };
         }
         counts
     }
@@ -241,7 +339,6 @@ mod tests {
 
     fn upload(bytes: u64) -> Handled<'static> {
         Handled {
-            endpoint: "push",
             outcome: "200",
             bytes,
             profiles: 1,
@@ -254,8 +351,8 @@ mod tests {
     #[test]
     fn snapshot_with_reset_starts_a_new_window() {
         let stats = Stats::default();
-        stats.record(upload(10));
-        stats.record(upload(5));
+        stats.arrive("push", 1.0).finish(upload(10));
+        stats.arrive("push", 2.0).finish(upload(5));
         let first = stats.snapshot(true);
         assert_eq!(
             (first.requests, first.bytes, first.profiles, first.samples),
@@ -269,6 +366,70 @@ mod tests {
         let p50 = first.latency.unwrap().p50_ms;
         assert!((1.9..=2.11).contains(&p50), "{p50}");
         assert_eq!(stats.snapshot(false), RunCounts::default());
+    }
+
+    #[test]
+    fn a_request_waiting_for_its_answer_counts_in_the_window_it_arrived_in() {
+        let stats = Stats::default();
+        let waiting = stats.arrive("push", 1.0);
+        let window = stats.snapshot(true);
+        assert_eq!((window.requests, window.in_flight), (1, 1));
+        assert_eq!(window.by_endpoint["push"], 1);
+        assert_eq!(window.timeline[0].status, IN_FLIGHT);
+        waiting.finish(upload(10));
+        // Its outcome came after the window was read: the next window has no part of it.
+        assert_eq!(stats.snapshot(false), RunCounts::default());
+
+        let answered = stats.arrive("push", 2.0);
+        assert_eq!(stats.snapshot(false).in_flight, 1);
+        answered.finish(upload(10));
+        let window = stats.snapshot(false);
+        assert_eq!(
+            (window.requests, window.in_flight, window.bytes),
+            (1, 0, 10)
+        );
+        assert_eq!(window.timeline[0].status, "200");
+        assert_eq!(window.timeline[0].bytes, 10);
+    }
+
+    #[test]
+    fn a_request_dropped_without_an_outcome_ends_as_aborted() {
+        let stats = Stats::default();
+        drop(stats.arrive("ingest", 1.0));
+        let window = stats.snapshot(false);
+        assert_eq!((window.requests, window.in_flight), (1, 0));
+        assert_eq!(window.by_status[ABORTED], 1);
+        assert_eq!(window.timeline[0].status, ABORTED);
+    }
+
+    #[test]
+    fn application_names_are_bounded_in_count_and_length_and_the_rest_counted() {
+        let stats = Stats::default();
+        let long = vec!["x".repeat(APP_NAME_LIMIT + 1)];
+        stats.arrive("push", 1.0).finish(Handled {
+            apps: &long,
+            ..upload(1)
+        });
+        let names: Vec<String> = (0..APPS_LIMIT + 10).map(|i| format!("app-{i}")).collect();
+        stats.arrive("push", 1.0).finish(Handled {
+            apps: &names,
+            ..upload(1)
+        });
+        // A name already kept goes on being counted past the limit.
+        stats.arrive("push", 1.0).finish(Handled {
+            apps: &names[..1],
+            ..upload(1)
+        });
+        let window = stats.snapshot(true);
+        assert_eq!(window.apps.len(), APPS_LIMIT);
+        assert_eq!(window.apps["app-0"], 2);
+        assert_eq!(window.apps_dropped, 1 + 10);
+        assert!(window.apps.keys().all(|name| name.len() <= APP_NAME_LIMIT));
+        assert_eq!(
+            stats.snapshot(false).apps_dropped,
+            0,
+            "a reset starts again"
+        );
     }
 
     #[test]
@@ -287,7 +448,7 @@ mod tests {
     #[test]
     fn windows_of_two_ingesters_add_up() {
         let stats = Stats::default();
-        stats.record(upload(3));
+        stats.arrive("push", 1.0).finish(upload(3));
         let mut total = stats.snapshot(false);
         total.add(&stats.snapshot(false));
         assert_eq!(

@@ -173,10 +173,7 @@ pub fn mode(map: &Map) -> Result<Mode> {
     map.entry("mode".into()).or_insert_with(|| "fast".into());
     let json: serde_json::Value = rhai::serde::from_dynamic(&Dynamic::from_map(map))
         .map_err(|e| anyhow!("bad ingester settings: {e}"))?;
-    let mode: Mode =
-        serde_json::from_value(json).map_err(|e| anyhow!("bad ingester settings: {e}"))?;
-    mode.validate()?;
-    Ok(mode)
+    Mode::from_json(json)
 }
 
 /// `ingester(net, #{ ...mode..., max_body_bytes })`: the mode, and the body size limit.

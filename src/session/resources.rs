@@ -73,6 +73,7 @@ impl Session {
         self.with_docker(|docker| async move {
             for ingester in ingesters {
                 docker.remove_container(&ingester.container_id).await?;
+                docker.remove_network(&ingester.control_network).await?;
             }
             docker.remove_network(network).await
         })

@@ -581,3 +581,224 @@ fn the_timeline_keeps_ten_thousand_requests_and_counts_the_rest() {
     assert_eq!(fresh["timeline"].as_array().map_or(0, Vec::len), 0);
     assert_eq!(fresh["timeline_dropped"].as_u64().unwrap_or(0), 0);
 }
+
+/// The process's peak resident memory so far, in bytes (VmHWM).
+fn peak_rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+#[test]
+fn put_mode_takes_only_what_the_cli_and_scripts_take() {
+    let _shared = common::shared();
+    let ingester = Ingester::start(&[]);
+    let refused = [
+        r#"{"mode":"error","status":42}"#,
+        r#"{"mode":"error","status":1000}"#,
+        r#"{"mode":"error","status":200}"#,
+        r#"{"mode":"flaky","probability":5}"#,
+        r#"{"mode":"flaky","probability":-1}"#,
+        r#"{"mode":"flaky","then":{"mode":"refuse"}}"#,
+        r#"{"mode":"bandwidth","bytes_per_s":0}"#,
+        r#"{"mode":"sloww"}"#,
+        "not json",
+    ];
+    for body in refused {
+        let (status, answer) =
+            http(ingester.control, "PUT", "/mode", &[], body.as_bytes()).unwrap();
+        assert_eq!(status, 400, "{body}: {}", String::from_utf8_lossy(&answer));
+    }
+    let (_, mode) = http(ingester.control, "GET", "/mode", &[], b"").unwrap();
+    assert_eq!(
+        mode, br#"{"mode":"fast"}"#,
+        "a refused mode changed nothing"
+    );
+    // Uploads still get answers (bytes_per_s 0 made every one panic its worker).
+    assert_eq!(
+        ingester.post("/ingest?name=x", &[], b"a 1\n").unwrap().0,
+        200
+    );
+}
+
+#[test]
+fn a_huge_mode_body_is_refused_before_it_is_buffered() {
+    let _shared = common::shared();
+    let ingester = Ingester::start(&[]);
+    let before = peak_rss_bytes(ingester.child.id());
+    let body = vec![b' '; 50 * 1024 * 1024];
+    // The server may answer and close before the whole body is written.
+    let mut stream = TcpStream::connect(("127.0.0.1", ingester.control)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let _ = stream.write_all(&request_bytes("PUT", "/mode", &[], &body));
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    let grown = peak_rss_bytes(ingester.child.id()).saturating_sub(before);
+    assert!(
+        grown < 16 * 1024 * 1024,
+        "a 50 MiB mode body grew the peak RSS by {grown} bytes"
+    );
+    ingester.still_serves();
+}
+
+#[test]
+fn a_flag_the_mode_does_not_use_is_refused_with_the_mode_it_needs() {
+    let _shared = common::shared();
+    let mut child = Command::new(common::bin())
+        .args([
+            "ingester",
+            "--port",
+            "0",
+            "--control-port",
+            "0",
+            "--delay-ms",
+            "500",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Ignoring the flag, it would go on serving: give it a moment, then stop it.
+    let exited = common::wait_until(Duration::from_secs(5), || {
+        child.try_wait().unwrap().is_some()
+    });
+    if !exited {
+        let _ = child.kill();
+    }
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        exited,
+        "it served in fast mode, ignoring --delay-ms: {stderr}"
+    );
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--delay-ms") && stderr.contains("--mode slow"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_upload_waiting_for_its_answer_counts_in_the_window_it_arrived_in() {
+    let _shared = common::shared();
+    let ingester = Ingester::start(&["--mode", "slow", "--delay-ms", "1500"]);
+    let port = ingester.port;
+    let upload = std::thread::spawn(move || http(port, "POST", "/ingest?name=late", &[], b"a 1\n"));
+    assert!(
+        common::wait_until(Duration::from_secs(5), || {
+            ingester.stats(false)["requests"] == 1
+        }),
+        "the upload was not counted on arrival"
+    );
+    let window = ingester.stats(true);
+    assert_eq!(window["in_flight"], 1, "{window}");
+    assert_eq!(window["timeline"][0]["status"], "in_flight", "{window}");
+    assert_eq!(upload.join().unwrap().unwrap().0, 200);
+    let next = ingester.stats(false);
+    assert_eq!(
+        (next["requests"].as_u64(), next["in_flight"].as_u64()),
+        (Some(0), Some(0)),
+        "the late outcome leaked into the next window: {next}"
+    );
+    assert_eq!(next["by_status"], serde_json::json!({}), "{next}");
+}
+
+#[test]
+fn app_names_are_bounded_and_what_was_left_out_is_counted() {
+    let _shared = common::shared();
+    let ingester = Ingester::start(&[]);
+    let before = peak_rss_bytes(ingester.child.id());
+    for i in 0..1000 {
+        let name = format!("{i}{}", "n".repeat(60 * 1024));
+        let (status, _) = ingester
+            .post(&format!("/ingest?name={name}"), &[], b"a 1\n")
+            .unwrap();
+        assert_eq!(status, 200);
+    }
+    for i in 0..1100 {
+        ingester
+            .post(&format!("/ingest?name=app-{i}"), &[], b"a 1\n")
+            .unwrap();
+    }
+    let (_, body) = http(ingester.control, "GET", "/stats", &[], b"").unwrap();
+    let stats: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(stats["apps"].as_object().unwrap().len(), 1000);
+    assert_eq!(
+        stats["apps_dropped"],
+        1000 + 100,
+        "{}",
+        stats["apps_dropped"]
+    );
+    assert!(
+        body.len() < 2 * 1024 * 1024,
+        "/stats is {} bytes",
+        body.len()
+    );
+    let grown = peak_rss_bytes(ingester.child.id()).saturating_sub(before);
+    assert!(
+        grown < 32 * 1024 * 1024,
+        "the peak RSS grew by {grown} bytes"
+    );
+}
+
+#[test]
+fn sigint_and_sigterm_both_stop_it_with_the_interrupt_code() {
+    let _shared = common::shared();
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let mut ingester = Ingester::start(&[]);
+        // SAFETY: a signal to a child process this test started.
+        unsafe {
+            libc::kill(ingester.child.id() as i32, signal);
+        }
+        let status = ingester.child.wait().unwrap();
+        assert_eq!(status.code(), Some(130), "signal {signal}: {status:?}");
+    }
+}
+
+#[test]
+fn a_container_on_the_run_network_cannot_reach_the_ingester_control_port() {
+    let _shared = common::shared();
+    common::ensure_base_images();
+    let dir = common::scratch("control-port-reach");
+    // Tries each port by name and by the ingester's address on the run's network.
+    let script = common::script(
+        &dir,
+        r#"
+let net = network();
+let ing = ingester(net);
+let probe = "ip=$(getent hosts ingester | cut -d' ' -f1); echo \"ingester is $ip\"; for t in \"ingester 4040\" \"ingester 4041\" \"$ip 4040\" \"$ip 4041\"; do set -- $t; if timeout 5 bash -c \"exec 3<>/dev/tcp/$1/$2\" 2>/dev/null; then echo \"open $1:$2\"; else echo \"closed $1:$2\"; fi; done";
+let c = container("debian:bookworm-slim", #{ network: net, cmd: ["bash", "-c", probe] });
+c.start();
+print(`probe exit ${c.wait(60)}`);
+print(c.logs());
+ing.set(#{ mode: "error", status: 503 });
+let s = ing.stats();
+print(`host stats: requests ${s.requests}, bad ${s.bad}`);
+"#,
+    );
+    let finished = common::Pyrobench::new().arg(&script).run();
+    finished.assert_success();
+    let out = &finished.stdout;
+    let ip = out
+        .lines()
+        .find_map(|l| l.strip_prefix("ingester is "))
+        .filter(|ip| !ip.is_empty())
+        .unwrap_or_else(|| panic!("the probe did not resolve the ingester:\n{out}"));
+    for line in [
+        "probe exit 0".to_string(),
+        "open ingester:4040".to_string(),
+        format!("open {ip}:4040"),
+        "closed ingester:4041".to_string(),
+        format!("closed {ip}:4041"),
+        // The host still reads the stats and sets the mode.
+        "host stats: requests 0, bad 0".to_string(),
+    ] {
+        assert!(out.lines().any(|l| l == line), "no `{line}` in:\n{out}");
+    }
+    common::assert_nothing_left(&finished);
+}

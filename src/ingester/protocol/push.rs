@@ -124,17 +124,16 @@ pub fn decode(meta: RequestMeta<'_>, body: &[u8], limits: Limits) -> DecodeResul
             .map_err(|e| malformed(format!("bad push message: {e}")))?
     };
     let mut decoded = Decoded::default();
+    // A set: a push may name thousands of services, and a list's search would be quadratic.
+    let mut apps = std::collections::BTreeSet::new();
     for series in &push.series {
         for sample in &series.samples {
             decoded.profiles += 1;
             decoded.samples += pprof::count_samples(&sample.raw_profile, limits)?;
         }
-        if let Some(app) = app_of(series)
-            && !decoded.apps.contains(&app)
-        {
-            decoded.apps.push(app);
-        }
+        apps.extend(app_of(series));
     }
+    decoded.apps = apps.into_iter().collect();
     Ok(decoded)
 }
 
