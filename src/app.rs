@@ -128,6 +128,7 @@ async fn ingester(args: IngesterArgs) -> Result<i32> {
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
         },
+        header_read_timeout: std::time::Duration::from_millis(args.header_read_timeout_ms),
     };
     tokio::select! {
         result = serve_ingester(config) => result?,

@@ -2,6 +2,7 @@
 
 pub mod client;
 mod control;
+mod decoder;
 mod http;
 pub mod image;
 mod ingest;
@@ -17,3 +18,5 @@ pub const INGEST_PORT: u16 = 4040;
 pub const CONTROL_PORT: u16 = 4041;
 /// The name agents reach the ingester by on its network.
 pub const HOSTNAME: &str = "ingester";
+
+pub use http::DEFAULT_HEADER_READ_TIMEOUT;
