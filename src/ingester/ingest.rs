@@ -21,6 +21,7 @@ use super::mode::Action;
 use super::protocol::{Endpoint, Rejection};
 use super::state::IngesterState;
 use super::stats::Handled;
+use super::workers::Workers;
 
 /// What the handler decided about the connection.
 enum Reply {
@@ -40,6 +41,11 @@ pub(super) async fn serve_ingest(
 ) -> Result<()> {
     let mut modes = state.watch_mode();
     let mut listener = Some(first);
+    let serve = {
+        let state = state.clone();
+        move |stream| serve_connection(stream, state.clone(), handle_ingest, http1.clone())
+    };
+    let mut workers = Workers::start(serve)?;
     loop {
         let refusing = modes.borrow_and_update().refuses();
         match (refusing, listener.take()) {
@@ -55,9 +61,7 @@ pub(super) async fn serve_ingest(
         }
         match &listener {
             Some(open) => tokio::select! {
-                stream = accept(open) => {
-                    tokio::spawn(serve_connection(stream, state.clone(), handle_ingest, http1.clone()));
-                }
+                stream = accept(open) => workers.hand(stream),
                 _ = modes.changed() => {}
             },
             None => {

@@ -11,6 +11,7 @@ pub mod protocol;
 pub mod server;
 mod state;
 pub mod stats;
+mod workers;
 
 /// The port agents upload to, inside the benchmark network.
 pub const INGEST_PORT: u16 = 4040;
