@@ -5,6 +5,7 @@
 #
 #   bench/ingester-throughput.sh [SECONDS] [CONNECTIONS]     (default 10 s, 64 connections)
 #   PORT_BASE=19200 bench/ingester-throughput.sh             (ingest, control, nginx: +0, +1, +2)
+#   PYROBENCH=path/to/pyrobench bench/ingester-throughput.sh  (another build)
 #
 # Target: at least 20,000 requests/s, and a ratio to nginx of at least 1.0.
 set -euo pipefail
@@ -19,8 +20,11 @@ nginx_port=$((port_base + 2))
 for tool in wrk nginx; do
     command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null; }
 done
-cargo build --release --quiet
-bin=$PWD/target/x86_64-unknown-linux-gnu/release/pyrobench
+bin=${PYROBENCH:-}
+if [ -z "$bin" ]; then
+    cargo build --release --quiet
+    bin=$PWD/target/x86_64-unknown-linux-gnu/release/pyrobench
+fi
 body=$PWD/tests/fixtures/ingest/pyroscope-io-1.4.0-push-1.body
 
 tmp=$(mktemp -d)
