@@ -4,18 +4,27 @@
 # requests, measured side by side with wrk. Both servers get the same two cores.
 #
 #   bench/ingester-throughput.sh [SECONDS] [CONNECTIONS]     (default 10 s, 64 connections)
+#   PORT_BASE=19200 bench/ingester-throughput.sh             (ingest, control, nginx: +0, +1, +2)
+#   PYROBENCH=path/to/pyrobench bench/ingester-throughput.sh  (another build)
 #
 # Target: at least 20,000 requests/s, and a ratio to nginx of at least 1.0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 connections=${2:-64}
+port_base=${PORT_BASE:-18040}
+ingest_port=$port_base
+control_port=$((port_base + 1))
+nginx_port=$((port_base + 2))
 
 for tool in wrk nginx; do
     command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null; }
 done
-cargo build --release --quiet
-bin=$PWD/target/x86_64-unknown-linux-gnu/release/pyrobench
+bin=${PYROBENCH:-}
+if [ -z "$bin" ]; then
+    cargo build --release --quiet
+    bin=$PWD/target/x86_64-unknown-linux-gnu/release/pyrobench
+fi
 body=$PWD/tests/fixtures/ingest/pyroscope-io-1.4.0-push-1.body
 
 tmp=$(mktemp -d)
@@ -33,7 +42,7 @@ wrk.headers["Content-Encoding"] = "gzip"
 wrk.path = "/push.v1.PusherService/Push"
 LUA
 
-"$bin" ingester --port 18040 --control-port 18041 2>/dev/null &
+"$bin" ingester --port "$ingest_port" --control-port "$control_port" 2>/dev/null &
 pids+=($!)
 mkdir -p "$tmp/nginx/logs"
 cat >"$tmp/nginx/nginx.conf" <<CONF
@@ -46,7 +55,7 @@ http {
     client_body_temp_path $tmp/nginx;
     client_max_body_size 16m;
     server {
-        listen 127.0.0.1:18080 reuseport;
+        listen 127.0.0.1:$nginx_port reuseport;
         location / { return 200; }
     }
 }
@@ -55,19 +64,24 @@ nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' 2>/dev/null &
 pids+=($!)
 sleep 1
 
-rps() { awk '/Requests\/sec/ {print $2}'; }
-run_wrk() { wrk -t2 -c"$connections" -d"${seconds}s" -s "$tmp/push.lua" "$1" | tee -a "$tmp/wrk.log" | rps; }
+# One wrk run: "requests/s p50 p99" (latencies as wrk prints them, e.g. 1.02ms).
+run_wrk() {
+    wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$tmp/push.lua" "$1" | tee -a "$tmp/wrk.log" |
+        awk '/Requests\/sec/ {rps = $2} $1 == "50%" {p50 = $2} $1 == "99%" {p99 = $2} END {print rps, p50, p99}'
+}
 
-curl -s 'http://127.0.0.1:18041/stats?reset=true' >/dev/null
-ingester=$(run_wrk http://127.0.0.1:18040)
-nginx_rps=$(run_wrk http://127.0.0.1:18080)
-ingester2=$(run_wrk http://127.0.0.1:18040)
-stats=$(curl -s http://127.0.0.1:18041/stats)
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+curl -s "http://127.0.0.1:$control_port/stats?reset=true" >/dev/null
+read -r ingester ingester_p50 ingester_p99 < <(run_wrk "http://127.0.0.1:$ingest_port")
+read -r nginx_rps nginx_p50 nginx_p99 < <(run_wrk "http://127.0.0.1:$nginx_port")
+read -r ingester2 ingester2_p50 ingester2_p99 < <(run_wrk "http://127.0.0.1:$ingest_port")
+stats=$(curl -s "http://127.0.0.1:$control_port/stats")
 
 best() { awk -v a="$1" -v b="$2" 'BEGIN {print (a > b ? a : b)}'; }
 ingester_best=$(best "$ingester" "$ingester2")
 echo "body: $(stat -c %s "$body") bytes gzip protobuf, $connections connections, ${seconds}s per run"
-echo "ingester (fast mode): $ingester and $ingester2 requests/s"
-echo "nginx (return 200):   $nginx_rps requests/s"
+echo "ingester (fast mode): $ingester and $ingester2 requests/s (p50 $ingester_p50 / $ingester2_p50, p99 $ingester_p99 / $ingester2_p99)"
+echo "nginx (return 200):   $nginx_rps requests/s (p50 $nginx_p50, p99 $nginx_p99)"
 awk -v i="$ingester_best" -v n="$nginx_rps" 'BEGIN {printf "ratio ingester/nginx: %.2f (target >= 1.0); target 20000 req/s: %s\n", i / n, (i >= 20000 ? "met" : "NOT met")}'
 echo "ingester counted: $(echo "$stats" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["requests"], "requests,", s["profiles"], "profiles,", s["samples"], "samples,", s["bad"], "bad, p50", round(s["latency"]["p50_ms"],3), "ms, p99", round(s["latency"]["p99_ms"],3), "ms")')"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -130,6 +130,9 @@ pub struct IngesterArgs {
     /// Largest request body accepted, larger gets 413; a gzip payload may inflate to 8 times it
     #[arg(long, default_value_t = 16 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Close a connection whose client takes longer than this to send a request's headers
+    #[arg(long, default_value_t = crate::ingester::DEFAULT_HEADER_READ_TIMEOUT.as_millis() as u64)]
+    pub header_read_timeout_ms: u64,
 }
 
 impl IngesterArgs {

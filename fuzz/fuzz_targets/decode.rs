@@ -16,6 +16,8 @@ const QUERIES: &[&str] = &[
     "name=app&format=lines",
     "name=app&format=pprof",
     "name=app&format=trie",
+    "name=app&format=tree",
+    "name=app&format=jfr",
     "",
 ];
 

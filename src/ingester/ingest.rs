@@ -7,17 +7,21 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use bytes::{Bytes, BytesMut};
-use http_body_util::BodyExt;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
+use hyper::header::CONTENT_TYPE;
+use hyper::server::conn::http1;
 use hyper::{Method, Request, StatusCode};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
-use super::http::{HttpResponse, respond, serve_connection};
+use super::decoder;
+use super::http::{HttpResponse, accept, respond, serve_connection};
 use super::mode::Action;
-use super::protocol::{self, Endpoint, Rejection, RequestMeta};
+use super::protocol::{Endpoint, Rejection};
 use super::state::IngesterState;
 use super::stats::Handled;
+use super::workers::Workers;
 
 /// What the handler decided about the connection.
 enum Reply {
@@ -33,9 +37,15 @@ pub(super) async fn serve_ingest(
     address: SocketAddr,
     first: TcpListener,
     state: Arc<IngesterState>,
+    http1: http1::Builder,
 ) -> Result<()> {
     let mut modes = state.watch_mode();
     let mut listener = Some(first);
+    let serve = {
+        let state = state.clone();
+        move |stream| serve_connection(stream, state.clone(), handle_ingest, http1.clone())
+    };
+    let mut workers = Workers::start(serve)?;
     loop {
         let refusing = modes.borrow_and_update().refuses();
         match (refusing, listener.take()) {
@@ -51,11 +61,7 @@ pub(super) async fn serve_ingest(
         }
         match &listener {
             Some(open) => tokio::select! {
-                accepted = open.accept() => {
-                    if let Ok((stream, _)) = accepted {
-                        tokio::spawn(serve_connection(stream, state.clone(), handle_ingest));
-                    }
-                }
+                stream = accept(open) => workers.hand(stream),
                 _ = modes.changed() => {}
             },
             None => {
@@ -65,12 +71,18 @@ pub(super) async fn serve_ingest(
     }
 }
 
-fn header<'a>(request: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
-    request.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
 /// Reads the body within the size limit, at `rate` bytes per second when throttled.
 async fn read_body(body: Incoming, limit: usize, rate: Option<u64>) -> Result<Bytes, Rejection> {
+    let Some(rate) = rate else {
+        // In one piece, as most bodies arrive, the body is taken without a copy.
+        return match Limited::new(body, limit).collect().await {
+            Ok(collected) => Ok(collected.to_bytes()),
+            Err(error) if error.is::<LengthLimitError>() => Err(too_large(limit)),
+            Err(error) => Err(Rejection::Malformed(format!(
+                "the body could not be read: {error}"
+            ))),
+        };
+    };
     let mut body = body;
     let mut buffer = BytesMut::new();
     let started = Instant::now();
@@ -81,17 +93,17 @@ async fn read_body(body: Incoming, limit: usize, rate: Option<u64>) -> Result<By
             continue;
         };
         if buffer.len() + data.len() > limit {
-            return Err(Rejection::TooLarge(format!(
-                "the body is larger than {limit} bytes"
-            )));
+            return Err(too_large(limit));
         }
         buffer.extend_from_slice(&data);
-        if let Some(rate) = rate {
-            let due = Duration::from_secs_f64(buffer.len() as f64 / rate as f64);
-            tokio::time::sleep(due.saturating_sub(started.elapsed())).await;
-        }
+        let due = Duration::from_secs_f64(buffer.len() as f64 / rate as f64);
+        tokio::time::sleep(due.saturating_sub(started.elapsed())).await;
     }
     Ok(buffer.freeze())
+}
+
+fn too_large(limit: usize) -> Rejection {
+    Rejection::TooLarge(format!("the body is larger than {limit} bytes"))
 }
 
 /// The answer a Pyroscope server gives on success: an empty Connect message for a push.
@@ -153,28 +165,18 @@ async fn handle_ingest(
     let upload = state.stats.arrive(endpoint.name(), arrived_unix_s);
     // One clone per request: only the mode that applies, with flaky already decided.
     let mode = state.mode.borrow().for_request(fastrand::f64()).clone();
-    let query = request.uri().query().map(str::to_string);
-    let content_type = header(&request, "content-type").map(str::to_string);
-    let content_encoding = header(&request, "content-encoding").map(str::to_string);
-    let json = content_type
-        .as_deref()
-        .is_some_and(|c| c.starts_with("application/json"));
+    let (parts, body) = request.into_parts();
+    let json = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .is_some_and(|c| c.as_bytes().starts_with(b"application/json"));
 
-    let read = read_body(
-        request.into_body(),
-        state.limits.max_body_bytes,
-        mode.read_rate(),
-    )
-    .await;
+    let read = read_body(body, state.limits.max_body_bytes, mode.read_rate()).await;
     let wire_bytes = read.as_ref().map(|b| b.len() as u64).unwrap_or(0);
-    let decoded = read.and_then(|body| {
-        let meta = RequestMeta {
-            query: query.as_deref(),
-            content_type: content_type.as_deref(),
-            content_encoding: content_encoding.as_deref(),
-        };
-        protocol::decode(endpoint, meta, &body, state.limits)
-    });
+    let decoded = match read {
+        Ok(body) => decoder::decode(endpoint, parts, body, state.limits).await,
+        Err(rejection) => Err(rejection),
+    };
     let mut handled = Handled {
         bytes: wire_bytes,
         ..Default::default()
@@ -199,7 +201,6 @@ async fn handle_ingest(
             }
         }
     };
-    let apps = decoded.as_ref().map(|d| d.apps.clone()).unwrap_or_default();
     let status;
     handled.outcome = match &reply {
         Reply::Send(response) => {
@@ -216,7 +217,9 @@ async fn handle_ingest(
         Reply::Hang => "hang",
         Reply::Reset => "reset",
     };
-    handled.apps = &apps;
+    if let Ok(decoded) = &decoded {
+        handled.apps = &decoded.apps;
+    }
     upload.finish(handled);
     match reply {
         Reply::Send(response) => Some(response),

@@ -3,6 +3,7 @@
 pub mod address;
 pub mod client;
 mod control;
+mod decoder;
 mod http;
 pub mod image;
 mod ingest;
@@ -11,6 +12,7 @@ pub mod protocol;
 pub mod server;
 mod state;
 pub mod stats;
+mod workers;
 
 /// The port agents upload to, inside the benchmark network.
 pub const INGEST_PORT: u16 = 4040;
@@ -18,3 +20,5 @@ pub const INGEST_PORT: u16 = 4040;
 pub const CONTROL_PORT: u16 = 4041;
 /// The name agents reach the ingester by on its network.
 pub const HOSTNAME: &str = "ingester";
+
+pub use http::DEFAULT_HEADER_READ_TIMEOUT;

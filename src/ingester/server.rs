@@ -1,12 +1,13 @@
 //! The ingester's entry point: binds both ports and serves ingest and control side by side.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use tokio::net::TcpListener;
 
 use super::control::handle_control;
-use super::http::serve_http;
+use super::http::{http1_builder, serve_http};
 use super::ingest::serve_ingest;
 use super::mode::Mode;
 use super::protocol::Limits;
@@ -19,6 +20,8 @@ pub struct ServeConfig {
     pub control: SocketAddr,
     pub mode: Mode,
     pub limits: Limits,
+    /// See `DEFAULT_HEADER_READ_TIMEOUT`.
+    pub header_read_timeout: Duration,
 }
 
 /// Runs the ingest and control ports until either fails.
@@ -44,9 +47,10 @@ pub async fn run(config: ServeConfig) -> Result<()> {
         control.local_addr()?
     );
     let ingest_address = ingest.local_addr()?;
+    let http1 = http1_builder(config.header_read_timeout);
     tokio::select! {
-        result = serve_ingest(ingest_address, ingest, state.clone()) => result?,
-        _ = serve_http(control, state, handle_control) => {}
+        result = serve_ingest(ingest_address, ingest, state.clone(), http1.clone()) => result?,
+        _ = serve_http(control, state, handle_control, http1) => {}
     }
     Ok(())
 }

@@ -27,8 +27,21 @@ struct Ingester {
 
 impl Ingester {
     fn start(args: &[&str]) -> Self {
+        Self::start_under(&[], args)
+    }
+
+    /// Started by `wrapper` (such as `prlimit --nofile=64 --`), which then execs the binary.
+    fn start_under(wrapper: &[&str], args: &[&str]) -> Self {
         let (port, control) = (free_port(), free_port());
-        let child = Command::new(common::bin())
+        let mut command = match wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut command = Command::new(program);
+                command.args(rest).arg(common::bin());
+                command
+            }
+            None => Command::new(common::bin()),
+        };
+        let child = command
             .args([
                 "ingester",
                 "--port",
@@ -801,4 +814,141 @@ print(`host stats: requests ${s.requests}, bad ${s.bad}`);
         assert!(out.lines().any(|l| l == line), "no `{line}` in:\n{out}");
     }
     common::assert_nothing_left(&finished);
+}
+
+/// CPU seconds (user and system) a process has used so far.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+#[test]
+fn slow_clients_are_dropped_but_hang_mode_still_holds_its_connections() {
+    let _shared = common::shared();
+    let ingester = Ingester::start(&["--header-read-timeout-ms", "300"]);
+    // Slowloris: headers begun and never finished.
+    let slow: Vec<TcpStream> = (0..20)
+        .map(|_| {
+            let mut stream = TcpStream::connect(("127.0.0.1", ingester.port)).unwrap();
+            stream
+                .write_all(b"POST /ingest?name=x HTTP/1.1\r\nhost: x\r\n")
+                .unwrap();
+            stream
+        })
+        .collect();
+    let started = Instant::now();
+    for mut stream in slow {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut rest = Vec::new();
+        // Closed by the ingester: the read ends (with a 408 or nothing) instead of timing out.
+        let closed = stream.read_to_end(&mut rest);
+        assert!(
+            closed.is_ok() || matches!(&closed, Err(e) if e.kind() == ErrorKind::ConnectionReset),
+            "a slow client was held: {closed:?}"
+        );
+    }
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    // A request read in full is held in hang mode well past the header timeout.
+    ingester.set_mode(r#"{"mode":"hang"}"#);
+    let mut held = TcpStream::connect(("127.0.0.1", ingester.port)).unwrap();
+    held.write_all(&request_bytes("POST", "/ingest?name=x", &[], b"a 1\n"))
+        .unwrap();
+    held.set_read_timeout(Some(Duration::from_millis(1500)))
+        .unwrap();
+    let read = held.read(&mut [0u8; 64]);
+    assert!(
+        matches!(&read, Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut),
+        "hang mode let go of its connection: {read:?}"
+    );
+    ingester.still_serves();
+}
+
+#[test]
+fn out_of_descriptors_the_ingester_backs_off_and_recovers() {
+    let _shared = common::shared();
+    let ingester = Ingester::start_under(&["prlimit", "--nofile=64", "--"], &[]);
+    // More idle connections than descriptors: accept fails with EMFILE until some close.
+    let idle: Vec<TcpStream> = (0..80)
+        .map(|_| TcpStream::connect(("127.0.0.1", ingester.port)).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = ingester.child.id();
+    let before = cpu_seconds(pid);
+    std::thread::sleep(Duration::from_secs(2));
+    let used = cpu_seconds(pid) - before;
+    // Spinning on accept used a whole core (2 s here); backing off uses next to nothing.
+    assert!(
+        used < 0.5,
+        "{used:.2} s of CPU in 2 s while out of descriptors"
+    );
+    drop(idle);
+    let started = Instant::now();
+    while http(ingester.control, "GET", "/health", &[], b"").is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the control port did not come back"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    ingester.still_serves();
+}
+
+#[test]
+fn nested_gzip_bombs_are_refused_without_stalling_the_control_port() {
+    let _shared = common::shared();
+    let ingester = Ingester::start(&[]);
+    // Issue 13's upload: a 12 kB gzip push holding 24 gzipped 120 MiB profiles. Each fit the
+    // x8 bound alone; decoding both copies held the workers, and /health, for 12 s.
+    let profile = gzip(&pprof(120 * 1024 * 1024 / 4));
+    let body = gzip(&push_request(&vec![profile; 24]));
+    let port = ingester.port;
+    let uploads: Vec<_> = (0..2)
+        .map(|_| {
+            let body = body.clone();
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                let answer = http(
+                    port,
+                    "POST",
+                    "/push.v1.PusherService/Push",
+                    &[
+                        ("content-type", "application/proto"),
+                        ("content-encoding", "gzip"),
+                    ],
+                    &body,
+                );
+                (answer.map(|(status, _)| status), started.elapsed())
+            })
+        })
+        .collect();
+    let mut slowest_health = Duration::ZERO;
+    while !uploads.iter().all(|u| u.is_finished()) {
+        let asked = Instant::now();
+        let (status, _) = http(ingester.control, "GET", "/health", &[], b"").unwrap();
+        assert_eq!(status, 200);
+        slowest_health = slowest_health.max(asked.elapsed());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    for upload in uploads {
+        let (status, took) = upload.join().unwrap();
+        assert_eq!(status.unwrap(), 413, "past the request's inflation budget");
+        assert!(took < Duration::from_secs(10), "the upload took {took:?}");
+    }
+    // A generous bound: the figure (milliseconds) is measured by bench/ingester-decode-stall.sh.
+    assert!(
+        slowest_health < Duration::from_secs(2),
+        "/health took {slowest_health:?} while uploads were decoded"
+    );
+    assert_eq!(ingester.stats(false)["bad"], 2);
 }

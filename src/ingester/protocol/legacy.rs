@@ -1,7 +1,8 @@
 //! `POST /ingest`: the legacy API. The query says what the body is.
 
+use super::budget::Budget;
 use super::compression::decode_content_encoding;
-use super::{DecodeResult, Decoded, Limits, Rejection, RequestMeta, malformed, pprof};
+use super::{DecodeResult, Decoded, Rejection, RequestMeta, malformed, pprof};
 
 /// Body formats the legacy API names in `format=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,7 +145,7 @@ fn is_multipart(content_type: Option<&str>) -> bool {
 
 /// The form the Go SDK sends: a `profile` field (pprof), optionally `prev_profile` and a
 /// `sample_type_config` JSON object.
-fn count_multipart(content_type: &str, body: &[u8], limits: Limits) -> DecodeResult<u64> {
+fn count_multipart(content_type: &str, body: &[u8], budget: &Budget) -> DecodeResult<u64> {
     let boundary = multer::parse_boundary(content_type)
         .map_err(|e| malformed(format!("bad multipart content-type: {e}")))?;
     let stream = futures_util::stream::once(async move {
@@ -164,9 +165,9 @@ fn count_multipart(content_type: &str, body: &[u8], limits: Limits) -> DecodeRes
                 .await
                 .map_err(|e| malformed(format!("bad multipart field `{name}`: {e}")))?;
             match name.as_str() {
-                "profile" => samples = Some(pprof::count_samples(&data, limits)?),
+                "profile" => samples = Some(pprof::count_samples(&data, budget)?),
                 "prev_profile" => {
-                    pprof::count_samples(&data, limits)?;
+                    pprof::count_samples(&data, budget)?;
                 }
                 "sample_type_config" => {
                     serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&data)
@@ -179,16 +180,16 @@ fn count_multipart(content_type: &str, body: &[u8], limits: Limits) -> DecodeRes
     })
 }
 
-pub fn decode(meta: RequestMeta<'_>, body: &[u8], limits: Limits) -> DecodeResult<Decoded> {
+pub fn decode(meta: RequestMeta<'_>, body: &[u8], budget: &Budget) -> DecodeResult<Decoded> {
     let query = parse_query(meta.query)?;
-    let body = decode_content_encoding(meta.content_encoding, body, limits)?;
+    let body = decode_content_encoding(meta.content_encoding, body, budget)?;
     let samples = if is_multipart(meta.content_type) {
-        count_multipart(meta.content_type.unwrap_or_default(), &body, limits)?
+        count_multipart(meta.content_type.unwrap_or_default(), &body, budget)?
     } else {
         match query.format {
             Format::Folded => count_folded(&body, true)?,
             Format::Lines => count_folded(&body, false)?,
-            Format::Pprof => pprof::count_samples(&body, limits)?,
+            Format::Pprof => pprof::count_samples(&body, budget)?,
             Format::Trie | Format::Tree => count_valued_nodes(&body)?,
             Format::Jfr => {
                 if body.is_empty() {
@@ -210,6 +211,10 @@ mod tests {
     use super::*;
     use crate::ingester::protocol::pprof::tests::profile_bytes;
 
+    fn budget() -> Budget {
+        Budget::new(1 << 20)
+    }
+
     fn meta(query: &'static str) -> RequestMeta<'static> {
         RequestMeta {
             query: Some(query),
@@ -220,7 +225,7 @@ mod tests {
     #[test]
     fn folded_lines_are_samples() {
         let q = "name=app.cpu%7Benv%3Dtest%7D&from=1&until=2&format=folded&sampleRate=100&spyName=gospy&units=samples&aggregationType=sum";
-        let decoded = decode(meta(q), b"a;b;c 3\na;b;d 2\n\n", Limits::default()).unwrap();
+        let decoded = decode(meta(q), b"a;b;c 3\na;b;d 2\n\n", &budget()).unwrap();
         assert_eq!(
             decoded,
             Decoded {
@@ -233,45 +238,38 @@ mod tests {
 
     #[test]
     fn bad_queries_and_bodies_are_malformed() {
-        assert!(decode(meta("format=folded"), b"a 1", Limits::default()).is_err());
-        assert!(decode(meta("name=x&sampleRate=fast"), b"a 1", Limits::default()).is_err());
-        assert!(decode(meta("name=x&format=png"), b"a 1", Limits::default()).is_err());
-        assert!(decode(meta("name=x"), b"a;b nope\n", Limits::default()).is_err());
-        assert!(decode(meta("name=x"), &[0xff, 0xfe], Limits::default()).is_err());
+        assert!(decode(meta("format=folded"), b"a 1", &budget()).is_err());
+        assert!(decode(meta("name=x&sampleRate=fast"), b"a 1", &budget()).is_err());
+        assert!(decode(meta("name=x&format=png"), b"a 1", &budget()).is_err());
+        assert!(decode(meta("name=x"), b"a;b nope\n", &budget()).is_err());
+        assert!(decode(meta("name=x"), &[0xff, 0xfe], &budget()).is_err());
     }
 
     #[test]
     fn pprof_bodies_and_opaque_formats() {
         let body = profile_bytes(&[1, 2, 3, 4]);
         assert_eq!(
-            decode(meta("name=x&format=pprof"), &body, Limits::default())
+            decode(meta("name=x&format=pprof"), &body, &budget())
                 .unwrap()
                 .samples,
             4
         );
         // Stacks a;b;c 3 and a;b;d 2, as Pyroscope serializes them.
         let trie = b"\x00\x00\x01\x04a;b;\x00\x02\x01c\x03\x00\x01d\x02\x00";
-        let decoded = decode(meta("name=x&format=trie"), trie, Limits::default()).unwrap();
+        let decoded = decode(meta("name=x&format=trie"), trie, &budget()).unwrap();
         assert_eq!((decoded.profiles, decoded.samples), (1, 2));
-        assert!(decode(meta("name=x&format=tree"), b"\x01\x02", Limits::default()).is_err());
-        assert!(
-            decode(
-                meta("name=x&format=tree"),
-                b"\x00\x00\x7f",
-                Limits::default()
-            )
-            .is_err()
-        );
+        assert!(decode(meta("name=x&format=tree"), b"\x01\x02", &budget()).is_err());
+        assert!(decode(meta("name=x&format=tree"), b"\x00\x00\x7f", &budget()).is_err());
     }
 
     #[test]
     fn a_child_count_near_the_integer_limit_is_malformed() {
         // Found by the fuzzer: such a count overflowed the number of nodes still to read.
         let huge = b"\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01";
-        assert!(decode(meta("name=x&format=trie"), huge, Limits::default()).is_err());
+        assert!(decode(meta("name=x&format=trie"), huge, &budget()).is_err());
         let crash = include_bytes!("../../../tests/fixtures/fuzz/trie-child-overflow.bin");
         let (_, body) = crash.split_first().unwrap();
-        assert!(decode(meta("name=app&format=trie"), body, Limits::default()).is_err());
+        assert!(decode(meta("name=app&format=trie"), body, &budget()).is_err());
     }
 
     #[test]
@@ -286,10 +284,10 @@ mod tests {
             content_type: Some("multipart/form-data; boundary=XYZ"),
             content_encoding: None,
         };
-        let decoded = decode(meta, &body, Limits::default()).unwrap();
+        let decoded = decode(meta, &body, &budget()).unwrap();
         assert_eq!((decoded.profiles, decoded.samples), (1, 2));
         let no_profile =
             b"--XYZ\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--XYZ--\r\n";
-        assert!(decode(meta, no_profile, Limits::default()).is_err());
+        assert!(decode(meta, no_profile, &budget()).is_err());
     }
 }

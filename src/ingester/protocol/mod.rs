@@ -2,6 +2,9 @@
 //!
 //! Decoding is pure (bytes in, counts out), so it is unit-tested and fuzzed on its own.
 
+use budget::Budget;
+
+pub mod budget;
 pub mod compression;
 pub mod legacy;
 pub mod pprof;
@@ -90,7 +93,7 @@ pub struct RequestMeta<'a> {
     pub content_encoding: Option<&'a str>,
 }
 
-/// Size limits; the same limit applies to each decompressed payload.
+/// Size limits: of the body on the wire, and of all it inflates to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     pub max_body_bytes: usize,
@@ -105,21 +108,87 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Decompressed payloads may be larger than the wire body, but not without bound.
+    /// What one request's payloads may inflate to in all: more than the wire body, but not
+    /// without bound, however many gzipped payloads it nests.
     pub fn max_decompressed_bytes(&self) -> usize {
         self.max_body_bytes.saturating_mul(8)
     }
 }
 
-/// Decodes one upload of either endpoint.
+/// Decodes one upload of either endpoint, within the limits' inflation budget.
 pub fn decode(
     endpoint: Endpoint,
     meta: RequestMeta<'_>,
     body: &[u8],
     limits: Limits,
 ) -> DecodeResult<Decoded> {
+    decode_within(
+        endpoint,
+        meta,
+        body,
+        &Budget::new(limits.max_decompressed_bytes()),
+    )
+}
+
+/// Decodes one upload, inflating no more than `budget` allows across all its payloads.
+pub fn decode_within(
+    endpoint: Endpoint,
+    meta: RequestMeta<'_>,
+    body: &[u8],
+    budget: &Budget,
+) -> DecodeResult<Decoded> {
     match endpoint {
-        Endpoint::Ingest => legacy::decode(meta, body, limits),
-        Endpoint::Push => push::decode(meta, body, limits),
+        Endpoint::Ingest => legacy::decode(meta, body, budget),
+        Endpoint::Push => push::decode(meta, body, budget),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingester::protocol::pprof::tests::profile_bytes;
+    use prost::Message;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut encoder, data).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn nested_payloads_share_the_request_budget() {
+        // A gzipped push of gzipped profiles, each of which alone fits the budget: before,
+        // each payload got the whole budget again (issue 13: 24 x 120 MiB in a 12 kB push).
+        let limits = Limits {
+            max_body_bytes: 100_000,
+        };
+        let profile = gzip(&profile_bytes(&vec![1; 50_000]));
+        let push = push::PushRequest {
+            series: vec![push::RawProfileSeries {
+                labels: vec![],
+                samples: (0..4)
+                    .map(|_| push::RawSample {
+                        raw_profile: profile.clone().into(),
+                        id: Default::default(),
+                    })
+                    .collect(),
+            }],
+        };
+        let meta = RequestMeta {
+            content_type: Some("application/proto"),
+            content_encoding: Some("gzip"),
+            ..Default::default()
+        };
+        let body = gzip(&push.encode_to_vec());
+        assert!(profile_bytes(&vec![1; 50_000]).len() < limits.max_decompressed_bytes());
+        let refused = decode(Endpoint::Push, meta, &body, limits).unwrap_err();
+        assert_eq!(refused.status(), 413, "{refused:?}");
+        let roomy = Limits {
+            max_body_bytes: 1_000_000,
+        };
+        assert_eq!(
+            decode(Endpoint::Push, meta, &body, roomy).unwrap().samples,
+            200_000
+        );
     }
 }

@@ -2,8 +2,9 @@
 
 use prost::Message;
 
+use super::budget::Budget;
 use super::compression::{gunzip, is_gzip};
-use super::{DecodeResult, Limits, malformed};
+use super::{DecodeResult, malformed};
 
 /// The part of `Profile` we read; prost skips every other field.
 #[derive(Clone, PartialEq, Message)]
@@ -18,10 +19,10 @@ pub struct Profile {
 pub struct Sample {}
 
 /// Number of sample records in a pprof profile, raw or gzipped.
-pub fn count_samples(bytes: &[u8], limits: Limits) -> DecodeResult<u64> {
+pub fn count_samples(bytes: &[u8], budget: &Budget) -> DecodeResult<u64> {
     let inflated;
     let raw = if is_gzip(bytes) {
-        inflated = gunzip(bytes, limits)?;
+        inflated = gunzip(bytes, budget)?;
         &inflated[..]
     } else {
         bytes
@@ -52,17 +53,17 @@ pub mod tests {
     #[test]
     fn counts_samples_raw_and_gzipped() {
         let raw = profile_bytes(&[3, 4, 5]);
-        assert_eq!(count_samples(&raw, Limits::default()), Ok(3));
+        assert_eq!(count_samples(&raw, &Budget::new(1 << 20)), Ok(3));
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut encoder, &raw).unwrap();
         assert_eq!(
-            count_samples(&encoder.finish().unwrap(), Limits::default()),
+            count_samples(&encoder.finish().unwrap(), &Budget::new(1 << 20)),
             Ok(3)
         );
     }
 
     #[test]
     fn garbage_is_malformed() {
-        assert!(count_samples(&[0xff, 0xff, 0xff, 0xff], Limits::default()).is_err());
+        assert!(count_samples(&[0xff, 0xff, 0xff, 0xff], &Budget::new(1 << 20)).is_err());
     }
 }

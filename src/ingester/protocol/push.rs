@@ -4,8 +4,9 @@ use base64::Engine as _;
 use prost::Message;
 use serde::Deserialize;
 
+use super::budget::Budget;
 use super::compression::decode_content_encoding;
-use super::{DecodeResult, Decoded, Limits, Rejection, RequestMeta, malformed, pprof};
+use super::{DecodeResult, Decoded, Rejection, RequestMeta, malformed, pprof};
 
 #[derive(Clone, PartialEq, Message)]
 pub struct PushRequest {
@@ -21,22 +22,22 @@ pub struct RawProfileSeries {
     pub samples: Vec<RawSample>,
 }
 
-#[derive(Clone, PartialEq, Message, Deserialize)]
+/// Strings are read as bytes, borrowing the body instead of each getting a `String`, and
+/// checked for UTF-8 after (`check_strings`), as a string field must be.
+#[derive(Clone, PartialEq, Message)]
 pub struct LabelPair {
-    #[prost(string, tag = "1")]
-    #[serde(default)]
-    pub name: String,
-    #[prost(string, tag = "2")]
-    #[serde(default)]
-    pub value: String,
+    #[prost(bytes = "bytes", tag = "1")]
+    pub name: bytes::Bytes,
+    #[prost(bytes = "bytes", tag = "2")]
+    pub value: bytes::Bytes,
 }
 
 #[derive(Clone, PartialEq, Message)]
 pub struct RawSample {
     #[prost(bytes = "bytes", tag = "1")]
     pub raw_profile: bytes::Bytes,
-    #[prost(string, tag = "2")]
-    pub id: String,
+    #[prost(bytes = "bytes", tag = "2")]
+    pub id: bytes::Bytes,
 }
 
 /// The protobuf JSON mapping of the same messages, as Connect sends with `application/json`.
@@ -49,9 +50,17 @@ struct JsonPush {
 #[derive(Deserialize)]
 struct JsonSeries {
     #[serde(default)]
-    labels: Vec<LabelPair>,
+    labels: Vec<JsonLabel>,
     #[serde(default)]
     samples: Vec<JsonSample>,
+}
+
+#[derive(Deserialize)]
+struct JsonLabel {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    value: String,
 }
 
 #[derive(Deserialize)]
@@ -85,18 +94,36 @@ fn from_json(bytes: &[u8]) -> DecodeResult<PushRequest> {
                         .decode(sample.raw_profile.as_bytes())
                         .map(|raw_profile| RawSample {
                             raw_profile: raw_profile.into(),
-                            id: String::new(),
+                            id: bytes::Bytes::new(),
                         })
                         .map_err(|e| malformed(format!("bad base64 in rawProfile: {e}")))
                 })
                 .collect::<DecodeResult<Vec<_>>>()?;
-            Ok(RawProfileSeries {
-                labels: series.labels,
-                samples,
-            })
+            let labels = series
+                .labels
+                .into_iter()
+                .map(|label| LabelPair {
+                    name: label.name.into(),
+                    value: label.value.into(),
+                })
+                .collect();
+            Ok(RawProfileSeries { labels, samples })
         })
         .collect::<DecodeResult<Vec<_>>>()?;
     Ok(PushRequest { series })
+}
+
+/// Protobuf strings must be UTF-8; prost checked that when they were `String`s.
+fn check_strings(push: &PushRequest) -> DecodeResult<()> {
+    let strings = push.series.iter().flat_map(|series| {
+        let labels = series.labels.iter().flat_map(|l| [&l.name, &l.value]);
+        labels.chain(series.samples.iter().map(|sample| &sample.id))
+    });
+    for string in strings {
+        std::str::from_utf8(string)
+            .map_err(|_| malformed("bad push message: a string field is not UTF-8"))?;
+    }
+    Ok(())
 }
 
 /// The application of a series: `service_name`, as Pyroscope names it.
@@ -105,23 +132,25 @@ fn app_of(series: &RawProfileSeries) -> Option<String> {
         .labels
         .iter()
         .find(|label| label.name == "service_name")
-        .map(|label| label.value.clone())
+        .map(|label| String::from_utf8_lossy(&label.value).into_owned())
 }
 
-pub fn decode(meta: RequestMeta<'_>, body: &[u8], limits: Limits) -> DecodeResult<Decoded> {
+pub fn decode(meta: RequestMeta<'_>, body: &[u8], budget: &Budget) -> DecodeResult<Decoded> {
     let content_type = meta.content_type.unwrap_or("").trim().to_ascii_lowercase();
     if !is_json(&content_type) && !is_proto(&content_type) {
         return Err(Rejection::UnsupportedMediaType(format!(
             "content-type `{content_type}` is not application/proto or application/json"
         )));
     }
-    let bytes = decode_content_encoding(meta.content_encoding, body, limits)?;
+    let bytes = decode_content_encoding(meta.content_encoding, body, budget)?;
     let push = if is_json(&content_type) {
         from_json(&bytes)?
     } else {
         // Decoding from `Bytes` lets each raw profile borrow the buffer instead of copying it.
-        PushRequest::decode(bytes::Bytes::from(bytes))
-            .map_err(|e| malformed(format!("bad push message: {e}")))?
+        let push = PushRequest::decode(bytes::Bytes::from(bytes))
+            .map_err(|e| malformed(format!("bad push message: {e}")))?;
+        check_strings(&push)?;
+        push
     };
     let mut decoded = Decoded::default();
     // A set: a push may name thousands of services, and a list's search would be quadratic.
@@ -129,7 +158,7 @@ pub fn decode(meta: RequestMeta<'_>, body: &[u8], limits: Limits) -> DecodeResul
     for series in &push.series {
         for sample in &series.samples {
             decoded.profiles += 1;
-            decoded.samples += pprof::count_samples(&sample.raw_profile, limits)?;
+            decoded.samples += pprof::count_samples(&sample.raw_profile, budget)?;
         }
         apps.extend(app_of(series));
     }
@@ -161,6 +190,10 @@ mod tests {
         .encode_to_vec()
     }
 
+    fn budget() -> Budget {
+        Budget::new(1 << 20)
+    }
+
     fn meta(content_type: &'static str) -> RequestMeta<'static> {
         RequestMeta {
             content_type: Some(content_type),
@@ -173,7 +206,7 @@ mod tests {
         let decoded = decode(
             meta("application/proto"),
             &push_bytes(&[&[1, 2], &[3]]),
-            Limits::default(),
+            &budget(),
         )
         .unwrap();
         assert_eq!(
@@ -192,7 +225,7 @@ mod tests {
         let body = format!(
             r#"{{"series":[{{"labels":[{{"name":"service_name","value":"web"}}],"samples":[{{"rawProfile":"{raw}","ID":"a"}}]}}]}}"#
         );
-        let decoded = decode(meta("application/json"), body.as_bytes(), Limits::default()).unwrap();
+        let decoded = decode(meta("application/json"), body.as_bytes(), &budget()).unwrap();
         assert_eq!(
             decoded,
             Decoded {
@@ -204,21 +237,30 @@ mod tests {
     }
 
     #[test]
+    fn strings_must_be_utf8() {
+        let mut push = PushRequest::decode(&push_bytes(&[&[1]])[..]).unwrap();
+        push.series[0].labels[0].value = bytes::Bytes::from_static(&[0xff, 0xfe]);
+        let body = push.encode_to_vec();
+        let refused = decode(meta("application/proto"), &body, &budget()).unwrap_err();
+        assert_eq!(refused.status(), 400, "{refused:?}");
+    }
+
+    #[test]
     fn wrong_content_type_is_415_and_garbage_is_400() {
         assert_eq!(
-            decode(meta("text/plain"), b"", Limits::default())
+            decode(meta("text/plain"), b"", &budget())
                 .unwrap_err()
                 .status(),
             415
         );
         assert_eq!(
-            decode(meta("application/proto"), &[0xff; 7], Limits::default())
+            decode(meta("application/proto"), &[0xff; 7], &budget())
                 .unwrap_err()
                 .status(),
             400
         );
         assert_eq!(
-            decode(meta("application/json"), b"{", Limits::default())
+            decode(meta("application/json"), b"{", &budget())
                 .unwrap_err()
                 .status(),
             400
