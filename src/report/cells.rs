@@ -4,12 +4,13 @@ use super::format;
 use crate::bench::figure::Figure;
 use crate::bench::result::BenchmarkResult;
 
-pub const HEADERS: [&str; 9] = [
+pub const HEADERS: [&str; 10] = [
     "scenario",
     "runs ok",
     "wall (median ±95% CI)",
     "CPU user+sys",
     "peak RSS",
+    "container memory",
     "docker wall (median)",
     "profiles/run",
     "wall overhead",
@@ -18,12 +19,13 @@ pub const HEADERS: [&str; 9] = [
 
 /// The terminal's shorter header for each column of `HEADERS`; `None` for a column the
 /// terminal leaves to the Markdown (docker's wall time, which only adds container start-up).
-pub const SHORT_HEADERS: [Option<&str>; 9] = [
+pub const SHORT_HEADERS: [Option<&str>; 10] = [
     Some("scenario"),
     Some("runs"),
     Some("wall ±CI"),
     Some("CPU"),
     Some("RSS"),
+    Some("mem"),
     None,
     Some("prof/run"),
     Some("Δwall"),
@@ -31,10 +33,10 @@ pub const SHORT_HEADERS: [Option<&str>; 9] = [
 ];
 
 /// The columns of `HEADERS` from this one on are the overheads against the baseline.
-pub const FIRST_OVERHEAD: usize = 7;
+pub const FIRST_OVERHEAD: usize = 8;
 
 /// One row of text per scenario, in the order of `HEADERS`.
-pub fn rows(result: &BenchmarkResult) -> Vec<[String; 9]> {
+pub fn rows(result: &BenchmarkResult) -> Vec<[String; 10]> {
     result
         .scenarios
         .iter()
@@ -52,6 +54,7 @@ pub fn rows(result: &BenchmarkResult) -> Vec<[String; 9]> {
                 spread(Figure::Wall),
                 spread(Figure::Cpu),
                 spread(Figure::Rss),
+                spread(Figure::Memory),
                 format::seconds(summary.docker_wall_s),
                 summary
                     .ingester_profiles
@@ -91,6 +94,53 @@ pub fn paired_lines(result: &BenchmarkResult) -> Vec<String> {
         })
         .collect()
 }
+
+/// Where each profiled scenario's cost lands, one line each when runs mark phases: the
+/// work phase as a percentage of CPU and wall time, every other phase (start-up, shutdown)
+/// as the seconds it added.
+pub fn phase_lines(result: &BenchmarkResult) -> Vec<String> {
+    result
+        .scenarios
+        .iter()
+        .filter_map(|scenario| {
+            let o = scenario.overhead.as_ref()?;
+            (!o.phases.is_empty()).then(|| {
+                let phases: Vec<String> = o
+                    .phases
+                    .iter()
+                    .map(|phase| {
+                        if phase.name == WORK_PHASE {
+                            format!(
+                                "{} CPU {}, wall {}",
+                                phase.name,
+                                format::delta(phase.cpu_pct, phase.cpu_ci_pct, phase.cpu_p),
+                                format::delta(phase.wall_pct, phase.wall_ci_pct, phase.wall_p)
+                            )
+                        } else {
+                            format!(
+                                "{} {}",
+                                phase.name,
+                                format::added_seconds(
+                                    phase.added_wall_s,
+                                    phase.added_wall_ci_s,
+                                    phase.wall_p
+                                )
+                            )
+                        }
+                    })
+                    .collect();
+                format!("{}: {}", scenario.name, phases.join("; "))
+            })
+        })
+        .collect()
+}
+
+/// The phase whose cost is read as a percentage: the steady state between start-up and
+/// shutdown.
+pub const WORK_PHASE: &str = "work";
+
+/// What the phase lines are, said once above them.
+pub const PHASE_INTRO: &str = "by phase (work: percent; other phases: seconds added)";
 
 /// What the paired lines are, said once above them.
 pub const PAIRED_INTRO: &str = "paired by round (Wilcoxon signed-rank, Hodges-Lehmann)";
@@ -192,6 +242,51 @@ mod tests {
         }
         unpaired.finalize(None);
         assert!(paired_lines(&unpaired).is_empty());
+    }
+
+    #[test]
+    fn phase_lines_read_work_in_percent_and_the_rest_in_seconds() {
+        use crate::measure::record::Phase;
+        assert!(phase_lines(&complete()).is_empty(), "no markers, no lines");
+        let mut result = complete();
+        for scenario in &mut result.scenarios {
+            let agent = scenario.name == "pyroscope agent";
+            for run in &mut scenario.runs {
+                // The agent adds 0.3 s before the work and 0.7 s after it.
+                let spread = run.round.unwrap_or(0) as f64 * 0.002;
+                let (startup, shutdown) = if agent { (0.4, 0.8) } else { (0.1, 0.1) };
+                let phase = |name: &str, start_s: f64, wall_s: f64, cpu_s: f64| Phase {
+                    name: name.into(),
+                    start_s,
+                    wall_s,
+                    cpu_s: Some(cpu_s),
+                };
+                let (wall, cpu) = (run.wall_s.unwrap(), run.cpu_s().unwrap());
+                run.phases = vec![
+                    phase("startup", 0.0, startup + spread, 0.01),
+                    phase("work", startup + spread, wall, cpu),
+                    phase("shutdown", startup + spread + wall, shutdown + spread, 0.01),
+                ];
+            }
+        }
+        result.finalize(None);
+        let lines = phase_lines(&result);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].starts_with("pyroscope agent: startup +0.30 s ["),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[0].contains("; work CPU +20.0% ["), "{}", lines[0]);
+        assert!(lines[0].contains(", wall +4.0% ["), "{}", lines[0]);
+        assert!(lines[0].contains("; shutdown +0.70 s ["), "{}", lines[0]);
+        assert!(lines[1].contains("startup ~ (+0.00 s, p="), "{}", lines[1]);
+        assert!(lines[1].contains("work CPU ~ (+0.0%, p="), "{}", lines[1]);
+        let table = super::super::table::render_at(&result, None);
+        assert!(
+            table.contains(&format!("{PHASE_INTRO}:\n  {}", lines[0])),
+            "{table}"
+        );
     }
 
     #[test]

@@ -74,17 +74,33 @@ pub fn p_value(p: f64) -> String {
 /// `+4.4% [+2.0, +6.8] (p=0.002)`, or `~ (+0.3%, p=0.420)` when the difference is not
 /// significant.
 pub fn delta(pct: Option<f64>, ci: Option<[f64; 2]>, p: Option<f64>) -> String {
-    let Some(pct) = pct else {
+    change(
+        pct.map(|pct| format!("{pct:+.1}%")),
+        ci.map(|[low, high]| format!(" [{low:+.1}, {high:+.1}]")),
+        p,
+    )
+}
+
+/// Seconds added, as `delta` shows a percentage: `+0.31 s [+0.28, +0.35] (p<0.001)`, or
+/// `~ (+0.01 s, p=0.400)`.
+pub fn added_seconds(seconds: Option<f64>, ci: Option<[f64; 2]>, p: Option<f64>) -> String {
+    change(
+        seconds.map(|s| format!("{s:+.2} s")),
+        ci.map(|[low, high]| format!(" [{low:+.2}, {high:+.2}]")),
+        p,
+    )
+}
+
+/// A change with its interval and p-value, or `~` with the change when not significant.
+fn change(value: Option<String>, interval: Option<String>, p: Option<f64>) -> String {
+    let Some(value) = value else {
         return "-".to_string();
     };
     match p {
-        Some(p) if p >= crate::stats::ALPHA => format!("~ ({pct:+.1}%, {})", p_value(p)),
+        Some(p) if p >= crate::stats::ALPHA => format!("~ ({value}, {})", p_value(p)),
         _ => {
-            let interval = ci
-                .map(|[low, high]| format!(" [{low:+.1}, {high:+.1}]"))
-                .unwrap_or_default();
             let p_text = p.map(|p| format!(" ({})", p_value(p))).unwrap_or_default();
-            format!("{pct:+.1}%{interval}{p_text}")
+            format!("{value}{}{p_text}", interval.unwrap_or_default())
         }
     }
 }
@@ -129,6 +145,14 @@ mod tests {
         assert_eq!(delta(Some(-3.04), None, Some(0.05)), "~ (-3.0%, p=0.050)");
         assert_eq!(delta(None, None, Some(0.5)), "-");
         assert_eq!(delta(Some(3.0), None, None), "+3.0%");
+        assert_eq!(
+            added_seconds(Some(0.3104), Some([0.28, 0.351]), Some(0.0002)),
+            "+0.31 s [+0.28, +0.35] (p<0.001)"
+        );
+        assert_eq!(
+            added_seconds(Some(0.012), Some([-0.1, 0.1]), Some(0.4)),
+            "~ (+0.01 s, p=0.400)"
+        );
         assert_eq!(delta_brief(Some(4.21), Some(0.3)), "~ (+4.2%)");
         assert_eq!(delta_brief(Some(-12.0), Some(0.01)), "-12.0%");
         assert_eq!(delta_brief(Some(4.21), None), "+4.2%");

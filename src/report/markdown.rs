@@ -60,9 +60,16 @@ pub fn render(provenance: &Provenance, results: &[BenchmarkResult], breaches: &[
     for result in results {
         let _ = writeln!(out, "\n## {}\n", escape(&cells::title(result)));
         out.push_str(&table_row(&cells::HEADERS.map(String::from)));
-        out.push_str(&table_row(&vec!["---".to_string(); 9]));
+        out.push_str(&table_row(&vec!["---".to_string(); cells::HEADERS.len()]));
         for row in cells::rows(result) {
             out.push_str(&table_row(&row));
+        }
+        let phases = cells::phase_lines(result);
+        if !phases.is_empty() {
+            let _ = writeln!(out, "\nOverhead {}:\n", cells::PHASE_INTRO);
+            for line in phases {
+                let _ = writeln!(out, "- {}", escape(&line));
+            }
         }
         let paired = cells::paired_lines(result);
         if !paired.is_empty() {
@@ -239,8 +246,10 @@ mod tests {
         result.finalize(None);
         let text = render(&provenance(), &[result], &[]);
         assert!(text.contains("| agent \\| v2 | 8/9 |"));
+        // The summary table's columns and the spread table's, each with a closing pipe.
+        let widths = [cells::HEADERS.len() + 1, 8];
         for line in text.lines().filter(|l| l.starts_with("| ")) {
-            assert!(pipes(line) == 10 || pipes(line) == 8, "{line}");
+            assert!(widths.contains(&pipes(line)), "{line}");
         }
     }
 }

@@ -49,6 +49,13 @@ pub fn render_at(result: &BenchmarkResult, width: Option<u16>) -> String {
         }
         _ => text.push_str(&format!("\n{whole}")),
     }
+    let phases = cells::phase_lines(result);
+    if !phases.is_empty() {
+        text.push_str(&format!("\n{}:", cells::PHASE_INTRO));
+        for line in phases {
+            text.push_str(&format!("\n{}", wrap("  ", &line, width, 4)));
+        }
+    }
     let paired = cells::paired_lines(result);
     if !paired.is_empty() {
         text.push_str(&format!("\n{}:", cells::PAIRED_INTRO));
