@@ -18,14 +18,16 @@ pub enum Metric {
     MaxWallPct,
     MaxCpuPct,
     MaxRssPct,
+    MaxMemPct,
     MinProfiles,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 4] = [
+    pub const ALL: [Metric; 5] = [
         Metric::MaxWallPct,
         Metric::MaxCpuPct,
         Metric::MaxRssPct,
+        Metric::MaxMemPct,
         Metric::MinProfiles,
     ];
 
@@ -34,6 +36,7 @@ impl Metric {
             Metric::MaxWallPct => "max_wall_pct",
             Metric::MaxCpuPct => "max_cpu_pct",
             Metric::MaxRssPct => "max_rss_pct",
+            Metric::MaxMemPct => "max_mem_pct",
             Metric::MinProfiles => "min_profiles",
         }
     }
@@ -54,6 +57,7 @@ impl Metric {
             Metric::MaxWallPct => Some(Figure::Wall),
             Metric::MaxCpuPct => Some(Figure::Cpu),
             Metric::MaxRssPct => Some(Figure::Rss),
+            Metric::MaxMemPct => Some(Figure::Memory),
             Metric::MinProfiles => None,
         }
     }
@@ -77,6 +81,7 @@ impl Metric {
             Metric::MaxWallPct => format!("wall overhead {value:+.1}%"),
             Metric::MaxCpuPct => format!("CPU overhead {value:+.1}%"),
             Metric::MaxRssPct => format!("RSS overhead {value:+.1}%"),
+            Metric::MaxMemPct => format!("container memory overhead {value:+.1}%"),
             Metric::MinProfiles => format!("{value:.0} profiles per run"),
         }
     }
