@@ -203,6 +203,7 @@ async fn run(args: RunArgs) -> Result<i32> {
     for key in session.ledger.unread_params() {
         eprintln!("warning: --set {key}=...: the script never read `{key}`; check its spelling");
     }
+    docker.creates_settled(Duration::from_secs(10)).await;
     let swept = docker.sweep(Scope::Session(&docker.labels.session)).await;
     let written = session.ledger.write_outputs();
     if written.is_ok() {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use anyhow::{Context, Result};
 use bollard::query_parameters::{
     ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListNetworksOptionsBuilder,
-    ListVolumesOptionsBuilder, RemoveImageOptionsBuilder,
+    RemoveImageOptionsBuilder,
 };
 
 use super::{DockerHost, labels};
@@ -47,10 +47,11 @@ fn label_filter(label: &str) -> HashMap<String, Vec<String>> {
 impl DockerHost {
     /// Removes the containers first (that detaches them), then the networks.
     pub async fn sweep(&self, scope: Scope<'_>) -> Result<Swept> {
-        let filter = match scope {
-            Scope::Session(session) => label_filter(&format!("{}={session}", labels::SESSION)),
-            Scope::DeadSessions | Scope::All => label_filter(&format!("{}=true", labels::MANAGED)),
+        let label = match scope {
+            Scope::Session(session) => format!("{}={session}", labels::SESSION),
+            Scope::DeadSessions | Scope::All => format!("{}=true", labels::MANAGED),
         };
+        let filter = label_filter(&label);
         let keep = |labels: &HashMap<String, String>| match scope {
             Scope::DeadSessions => labels::owner_is_dead(labels),
             _ => true,
@@ -90,15 +91,7 @@ impl DockerHost {
             }
         }
         // Volumes last: a session's lease goes only once what it used is gone.
-        let options = ListVolumesOptionsBuilder::default()
-            .filters(&filter)
-            .build();
-        let volumes = self
-            .api
-            .list_volumes(Some(options))
-            .await
-            .context("cannot list volumes")?;
-        for volume in volumes.volumes.unwrap_or_default() {
+        for volume in self.volumes_labelled(&label).await? {
             if keep(&volume.labels) {
                 self.remove_volume(&volume.name).await?;
                 swept.volumes += 1;
@@ -140,15 +133,10 @@ impl DockerHost {
             None => !leases.is_empty(),
         };
         let mut sweep = CacheSweep::default();
-        let options = ListVolumesOptionsBuilder::default()
-            .filters(&filter)
-            .build();
-        let volumes = self
-            .api
-            .list_volumes(Some(options))
-            .await
-            .context("cannot list volumes")?;
-        for volume in volumes.volumes.unwrap_or_default() {
+        for volume in self
+            .volumes_labelled(&format!("{}=true", labels::CACHE))
+            .await?
+        {
             if in_use(Some(&volume.labels)) {
                 sweep.kept += 1;
                 continue;

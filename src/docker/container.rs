@@ -134,11 +134,19 @@ impl DockerHost {
             ..Default::default()
         };
         let options = CreateContainerOptionsBuilder::default().name(&name).build();
-        let created = self
-            .api
-            .create_container(Some(options), body)
-            .await
-            .with_context(|| format!("cannot create a container from image {}", plan.image))?;
+        // On its own task, counted: a create that Ctrl-C abandons still lands in Docker,
+        // and the final sweep waits for it rather than missing the container it makes.
+        let api = self.api.clone();
+        let creating = self.creating.clone();
+        creating.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let created = tokio::spawn(async move {
+            let created = api.create_container(Some(options), body).await;
+            creating.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            created
+        })
+        .await
+        .context("the container create task failed")?
+        .with_context(|| format!("cannot create a container from image {}", plan.image))?;
         Ok(created.id)
     }
 

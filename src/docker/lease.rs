@@ -11,7 +11,6 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result};
 use bollard::models::VolumeCreateRequest;
-use bollard::query_parameters::ListVolumesOptionsBuilder;
 
 use super::{DockerHost, labels};
 
@@ -61,20 +60,12 @@ impl DockerHost {
 
     /// The leases whose owner is alive (or cannot be judged from here).
     pub async fn live_leases(&self) -> Result<Leases> {
-        let filters = HashMap::from([(
-            "label".to_string(),
-            vec![format!("{}={ROLE}", labels::ROLE)],
-        )]);
-        let options = ListVolumesOptionsBuilder::default()
-            .filters(&filters)
-            .build();
-        let listed = self
-            .api
-            .list_volumes(Some(options))
+        let volumes = self
+            .volumes_labelled(&format!("{}={ROLE}", labels::ROLE))
             .await
             .context("cannot list the sessions' leases")?;
         let mut leases = Leases::default();
-        for volume in listed.volumes.unwrap_or_default() {
+        for volume in volumes {
             if labels::owner_is_dead(&volume.labels) {
                 continue;
             }

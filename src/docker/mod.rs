@@ -9,6 +9,8 @@ pub mod network;
 pub mod owner;
 pub mod volume;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
@@ -20,6 +22,8 @@ use labels::SessionLabels;
 pub struct DockerHost {
     pub api: bollard::Docker,
     pub labels: SessionLabels,
+    /// Container creates in flight, each on its own task.
+    creating: Arc<AtomicUsize>,
 }
 
 impl DockerHost {
@@ -43,7 +47,20 @@ impl DockerHost {
             .map_err(|_| unreachable(&"no answer within 10 s"))?
             .map_err(|e| unreachable(&e))?;
         api.ping().await.map_err(|e| unreachable(&e))?;
-        Ok(Self { api, labels })
+        Ok(Self {
+            api,
+            labels,
+            creating: Arc::default(),
+        })
+    }
+
+    /// Waits, at most `limit`, until no container create is in flight, so that a sweep
+    /// after an interrupt finds every container this process made.
+    pub async fn creates_settled(&self, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.creating.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
 

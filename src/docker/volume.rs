@@ -8,6 +8,20 @@ use bollard::models::VolumeCreateRequest;
 use super::{DockerHost, labels};
 
 impl DockerHost {
+    /// The volumes carrying this label (`key=value`).
+    pub async fn volumes_labelled(&self, label: &str) -> Result<Vec<bollard::models::Volume>> {
+        let filters = HashMap::from([("label".to_string(), vec![label.to_string()])]);
+        let options = bollard::query_parameters::ListVolumesOptionsBuilder::default()
+            .filters(&filters)
+            .build();
+        let listed = self
+            .api
+            .list_volumes(Some(options))
+            .await
+            .context("cannot list volumes")?;
+        Ok(listed.volumes.unwrap_or_default())
+    }
+
     pub async fn volume_exists(&self, name: &str) -> Result<bool> {
         match self.api.inspect_volume(name).await {
             Ok(_) => Ok(true),

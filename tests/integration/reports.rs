@@ -196,13 +196,14 @@ pub fn check_gobench(path: &Path, json: &Value) {
     }
 }
 
-/// One point per successful run in each of the three panels, and the scenario names.
+/// One point per successful run in each of the four panels (wall, CPU, peak RSS, container
+/// memory), and the scenario names.
 pub fn check_svg(path: &Path, json: &Value) {
     let text = std::fs::read_to_string(path).unwrap();
     assert!(text.trim_start().starts_with("<svg"), "not SVG");
     assert!(text.trim_end().ends_with("</svg>"), "SVG cut short");
     let points: usize = scenarios(json).iter().map(|s| ok_runs(s).len()).sum();
-    assert_eq!(text.matches("<circle").count(), points * 3);
+    assert_eq!(text.matches("<circle").count(), points * 4);
     for scenario in scenarios(json) {
         assert!(text.contains(scenario["name"].as_str().unwrap()));
     }
