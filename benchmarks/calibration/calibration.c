@@ -19,7 +19,9 @@
  * compiler can neither vectorise, shorten nor drop it. No clock is read to decide
  * how much to do: a run does the same work on any machine.
  *
- * stdout: one checksum line. stderr: the program's own wall/user/sys times.
+ * stdout: one checksum line. stderr: the pyrobench phase markers "pyrobench:phase work"
+ * (before the work) and "pyrobench:phase shutdown" (after it), then the program's own
+ * wall/user/sys times.
  * Exit 0 on success, 2 on a bad setting, 1 on a system error.
  */
 #define _GNU_SOURCE
@@ -132,6 +134,10 @@ int main(void)
     struct job base = {.seed = 0x9E3779B97F4A7C15ULL, .iterations = base_iters};
     struct job extra = {.seed = 0xD1B54A32D192ED03ULL, .iterations = extra_iters};
 
+    /* pyrobench phase markers (see benchmarks/README.md), on stderr, which is
+     * unbuffered: everything measured (base and extra work) is inside "work", so the
+     * known extra CPU lands in the work phase and startup/shutdown add nothing. */
+    fputs("pyrobench:phase work\n", stderr);
     if (extra_iters && strcmp(mode, "thread") == 0) {
         pthread_t th;
         int rc = pthread_create(&th, NULL, run_job, &extra);
@@ -150,6 +156,8 @@ int main(void)
         if (extra_iters)
             run_job(&extra);
     }
+
+    fputs("pyrobench:phase shutdown\n", stderr);
 
     uint64_t checksum = base.result ^ (extra.result * 0x2545F4914F6CDD1DULL);
     printf("calibration checksum=%016" PRIx64 " work=%" PRIu64 " profiling=%d mode=%s "

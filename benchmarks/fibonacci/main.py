@@ -55,14 +55,22 @@ def start_agent():
     return pyroscope
 
 
+def phase(name):
+    """A pyrobench phase marker on stderr, flushed at once: pyrobench's init
+    timestamps the line when it reads it (see benchmarks/README.md)."""
+    print(f"pyrobench:phase {name}", file=sys.stderr, flush=True)
+
+
 def main():
     n = env_int("FIBONACCI_N", DEFAULT_N)
     profiling = bool(os.environ.get("PYROSCOPE_AGENT_BENCHMARK_ENABLE_PROFILING"))
 
     agent = start_agent() if profiling else None
+    phase("work")  # the agent runs (or, in the baseline, would run) from here
     try:
         value = fib(n)
     finally:
+        phase("shutdown")  # the workload is done; the agent is being stopped
         if agent is not None:
             # Flushes the last profile; its duration is part of the measured cost.
             agent.shutdown()

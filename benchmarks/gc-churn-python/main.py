@@ -166,6 +166,12 @@ def gc_report(before, after, seconds):
     print(f"{NAME}: gc {'; '.join(parts)}; work {seconds:.3f}s", file=sys.stderr)
 
 
+def phase(name):
+    """A pyrobench phase marker on stderr, flushed at once: pyrobench's init
+    timestamps the line when it reads it (see benchmarks/README.md)."""
+    print(f"pyrobench:phase {name}", file=sys.stderr, flush=True)
+
+
 def main():
     iterations = env_int("GC_CHURN_ITERATIONS", DEFAULT_ITERATIONS)
     sample_rate = env_int("PYROSCOPE_SAMPLE_RATE", 100)
@@ -175,6 +181,7 @@ def main():
     profiling = bool(os.environ.get("PYROSCOPE_AGENT_BENCHMARK_ENABLE_PROFILING"))
 
     agent = start_agent(sample_rate, upload_interval) if profiling else None
+    phase("work")  # the agent runs (or, in the baseline, would run) from here
     try:
         before = gc.get_stats()
         t0 = time.perf_counter()
@@ -182,6 +189,7 @@ def main():
         t1 = time.perf_counter()
         after = gc.get_stats()
     finally:
+        phase("shutdown")  # the workload is done; the agent is being stopped
         if agent is not None:
             # Flushes the last profile; its duration is part of the measured cost.
             agent.shutdown()

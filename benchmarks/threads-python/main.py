@@ -137,6 +137,12 @@ def start_agent(sample_rate, upload_interval):
     return pyroscope
 
 
+def phase(name):
+    """A pyrobench phase marker on stderr, flushed at once: pyrobench's init
+    timestamps the line when it reads it (see benchmarks/README.md)."""
+    print(f"pyrobench:phase {name}", file=sys.stderr, flush=True)
+
+
 def main():
     n_jobs = env_int("THREADS_JOBS", DEFAULT_JOBS)
     n_workers = env_int("THREADS_WORKERS", DEFAULT_WORKERS)
@@ -149,9 +155,11 @@ def main():
     profiling = bool(os.environ.get("PYROSCOPE_AGENT_BENCHMARK_ENABLE_PROFILING"))
 
     agent = start_agent(sample_rate, upload_interval) if profiling else None
+    phase("work")  # the agent runs (or, in the baseline, would run) from here
     try:
         checksum = run_pool(n_jobs, n_workers)
     finally:
+        phase("shutdown")  # the workload is done; the agent is being stopped
         if agent is not None:
             # Flushes the last profile; its duration is part of the measured cost.
             agent.shutdown()

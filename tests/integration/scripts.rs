@@ -38,6 +38,7 @@ fn every_shipped_script_passes_check() {
         "scripts/slow-ingester-sweep.rhai",
         "scripts/fault-matrix.rhai",
         "scripts/outage.rhai",
+        "scripts/steady-state.rhai",
         "bench/accuracy.rhai",
     ] {
         Pyrobench::new()

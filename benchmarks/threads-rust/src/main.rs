@@ -215,7 +215,12 @@ fn run() -> Result<(), String> {
         None
     };
 
+    // pyrobench phase markers (benchmarks/README.md): on stderr, which is unbuffered,
+    // so each line reaches the measuring init when it is printed. The baseline prints
+    // them at the same points, so both have the same phases.
+    eprintln!("pyrobench:phase work");
     let result = run_pool(black_box(jobs), workers);
+    eprintln!("pyrobench:phase shutdown");
 
     if let Some(running) = agent {
         // stop() hands the last report to the uploader; shutdown() joins the
