@@ -368,7 +368,13 @@ mod tests {
         // The legend names each scenario's run, in both panels.
         assert_eq!(count(&svg, "\nbaseline (run 3)\n"), 2);
         assert_eq!(count(&svg, "\npyroscope agent (run 1)\n"), 2);
-        // Each phase is named once per scenario and panel.
+        // Each phase is named once per scenario and panel; phases too close to share a line
+        // share a label.
+        let close = timeline::phase_labels(&results[0].scenarios[0].runs[2], 0.005);
+        assert_eq!(
+            close,
+            [(0.0, "startup/work".to_string()), (0.8, "shutdown".into())]
+        );
         for phase in ["startup", "work", "shutdown"] {
             assert_eq!(count(&svg, &format!("\n {phase}\n")), 4, "{phase}");
         }

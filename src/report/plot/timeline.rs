@@ -4,6 +4,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::palette;
 use crate::bench::result::{BenchmarkResult, ScenarioResult};
@@ -118,6 +119,35 @@ pub fn uploads(run: &RunRecord) -> Vec<(f64, bool)> {
         .collect()
 }
 
+/// Pixels right of each timeline panel's plot, for its legend.
+const LEGEND_WIDTH: u32 = 170;
+/// About the width of a character of the phase names, in pixels.
+const CHAR_PX: f64 = 7.5;
+
+/// Where each phase's name goes, and the name: a phase that starts too close to the one
+/// before for its name to fit shares that one's label (`startup/work`).
+pub fn phase_labels(run: &RunRecord, seconds_per_px: f64) -> Vec<(f64, String)> {
+    let mut labels: Vec<(f64, String)> = Vec::new();
+    for phase in &run.phases {
+        match labels.last_mut() {
+            Some((x, label))
+                if phase.start_s - *x < (label.len() + 1) as f64 * CHAR_PX * seconds_per_px =>
+            {
+                label.push('/');
+                label.push_str(&phase.name);
+            }
+            _ => labels.push((phase.start_s, phase.name.clone())),
+        }
+    }
+    labels
+}
+
+enum Glyph {
+    Line,
+    Triangle,
+    Cross,
+}
+
 pub fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     row: &Row<'_>,
@@ -154,9 +184,11 @@ pub fn draw<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(area)
         .caption(kind.caption(row.name), ("sans-serif", 16))
         .margin(8)
+        .margin_right(LEGEND_WIDTH)
         .x_label_area_size(36)
         .y_label_area_size(56)
         .build_cartesian_2d(0.0..x_high, -strip..y_high)?;
+    let plot_width = f64::from(chart.plotting_area().dim_in_pixel().0.max(1));
     chart
         .configure_mesh()
         .light_line_style(BLACK.mix(0.03))
@@ -174,6 +206,7 @@ pub fn draw<DB: DrawingBackend>(
         vec![(0.0, 0.0), (x_high, 0.0)],
         BLACK.mix(0.4).stroke_width(1),
     )))?;
+    let mut legend: Vec<(Glyph, RGBColor, String)> = Vec::new();
     for (order, ((index, name, position, run), line)) in row.runs.iter().zip(&lines).enumerate() {
         let color = palette(*index);
         // Phases: a line at each start, named at the top, one label row per scenario.
@@ -183,18 +216,22 @@ pub fn draw<DB: DrawingBackend>(
                 vec![(phase.start_s, 0.0), (phase.start_s, label_y)],
                 color.mix(0.6).stroke_width(1),
             )))?;
-            chart.draw_series(std::iter::once(Text::new(
-                format!(" {}", phase.name),
-                (phase.start_s, label_y),
-                ("sans-serif", 13).into_font().color(&color),
-            )))?;
         }
-        chart
-            .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))?
-            .label(format!("{name} (run {position})"))
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
-            });
+        for (x, label) in phase_labels(run, x_high / plot_width) {
+            // Names near the right edge end at their line rather than run off the panel.
+            let (h_pos, text) = if x > x_high * 0.8 {
+                (HPos::Right, format!("{label} "))
+            } else {
+                (HPos::Left, format!(" {label}"))
+            };
+            let style = ("sans-serif", 13)
+                .into_font()
+                .color(&color)
+                .pos(Pos::new(h_pos, VPos::Top));
+            chart.draw_series(std::iter::once(Text::new(text, (x, label_y), style)))?;
+        }
+        chart.draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))?;
+        legend.push((Glyph::Line, color, format!("{name} (run {position})")));
         // Uploads: a row of markers per scenario under the axis.
         let marker_y = -strip * (order as f64 + 1.0) / (scenarios + 1.0);
         for (t, ok) in uploads(run) {
@@ -213,26 +250,33 @@ pub fn draw<DB: DrawingBackend>(
             }
         }
     }
-    let any_uploads = row
+    if row
         .runs
         .iter()
-        .any(|(_, _, _, run)| !uploads(run).is_empty());
-    if any_uploads {
-        chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())?
-            .label("upload, answered 200")
-            .legend(|(x, y)| TriangleMarker::new((x + 8, y), 5, BLACK.filled()));
-        chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())?
-            .label("upload, other outcome")
-            .legend(|(x, y)| Cross::new((x + 8, y), 4, BLACK.stroke_width(2)));
+        .any(|(_, _, _, run)| !uploads(run).is_empty())
+    {
+        legend.push((Glyph::Triangle, BLACK, "upload, answered 200".into()));
+        legend.push((Glyph::Cross, BLACK, "upload, other outcome".into()));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.5))
-        .label_font(("sans-serif", 13))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()?;
+    // The legend right of the plot, in the margin kept for it, so that it hides neither
+    // lines nor names; drawn on the panel, as the plot's own area would clip it.
+    let (width, _) = area.dim_in_pixel();
+    let left = width as i32 - LEGEND_WIDTH as i32 + 4;
+    for (i, (glyph, color, text)) in legend.into_iter().enumerate() {
+        let y = 44 + 18 * i as i32;
+        match glyph {
+            Glyph::Line => area.draw(&PathElement::new(
+                vec![(left, y), (left + 16, y)],
+                color.stroke_width(2),
+            ))?,
+            Glyph::Triangle => area.draw(&TriangleMarker::new((left + 8, y), 5, color.filled()))?,
+            Glyph::Cross => area.draw(&Cross::new((left + 8, y), 4, color.stroke_width(2)))?,
+        }
+        let style = ("sans-serif", 13)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw(&Text::new(text, (left + 22, y), style))?;
+    }
     Ok(())
 }
