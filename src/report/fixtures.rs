@@ -8,14 +8,21 @@
 //!
 //! `fibonacci-python` (stopped part-way): a `baseline` of 3 runs and a `pyroscope agent`
 //! whose only run failed.
+//!
+//! `fibonacci-timed` (with timelines): a `baseline` of 3 runs of wall 1.2, 1.0, 1.1 s
+//! (median 1.1 s: the third run) and a `pyroscope agent` of 1.6, 1.5, 1.9 s (median 1.6 s:
+//! the first run) and a failed run. Every successful run has a sample each 0.1 s, one core
+//! busy (half a core in `shutdown`), and phases `startup`, `work` from 0.2 s and
+//! `shutdown` for the last 0.3 s; each agent run has uploads answered 200 at 0.5 s and
+//! 1.2 s, one answered 503 at 1.4 s, and one not yet placed in time.
 
 use std::collections::BTreeMap;
 
 use super::Provenance;
 use crate::bench::result::{BenchmarkResult, ScenarioResult};
 use crate::bench::threshold::{Check, Metric};
-use crate::ingester::stats::RunCounts;
-use crate::measure::record::RunRecord;
+use crate::ingester::stats::{RequestEvent, RunCounts};
+use crate::measure::record::{Phase, RunRecord, Timeline};
 
 pub const MIB: u64 = 1024 * 1024;
 
@@ -159,6 +166,90 @@ pub fn stopped() -> BenchmarkResult {
             scenario("pyroscope agent", true, vec![failed_run(Some(1))]),
         ],
         complete: false,
+        warnings: Vec::new(),
+    };
+    result.finalize(None);
+    result
+}
+
+/// The interval between the samples of `timed()`'s timelines.
+pub const TIMED_INTERVAL_S: f64 = 0.1;
+pub const TIMED_BASE_S: [f64; 3] = [1.2, 1.0, 1.1];
+pub const TIMED_AGENT_S: [f64; 3] = [1.6, 1.5, 1.9];
+
+/// A run with phases and a timeline: `wall / TIMED_INTERVAL_S + 1` samples.
+pub fn timed_run(round: usize, wall: f64, memory_mib: u64) -> RunRecord {
+    let shutdown = wall - 0.3;
+    let samples = (0..=(wall / TIMED_INTERVAL_S).round() as usize)
+        .map(|i| {
+            let t = i as f64 * TIMED_INTERVAL_S;
+            let cpu = t.min(shutdown) + (t - shutdown).max(0.0) * 0.5;
+            let memory = (memory_mib * MIB) as f64 * (t / wall).min(1.0);
+            [t, cpu, memory]
+        })
+        .collect();
+    let phase = |name: &str, start_s: f64, end_s: f64| Phase {
+        name: name.into(),
+        start_s,
+        wall_s: end_s - start_s,
+        cpu_s: None,
+    };
+    RunRecord {
+        phases: vec![
+            phase("startup", 0.0, 0.2),
+            phase("work", 0.2, shutdown),
+            phase("shutdown", shutdown, wall),
+        ],
+        timeline: Some(Timeline {
+            interval_s: TIMED_INTERVAL_S,
+            samples,
+        }),
+        ..run(round, wall, wall - 0.15, memory_mib * MIB)
+    }
+}
+
+fn upload(t_s: Option<f64>, status: &str) -> RequestEvent {
+    RequestEvent {
+        unix_s: 1.7e9 + t_s.unwrap_or(0.0),
+        t_s,
+        endpoint: "/ingest".into(),
+        status: status.into(),
+        latency_ms: Some(1.0),
+        bytes: 4096,
+    }
+}
+
+/// Two scenarios whose runs have timelines, phases, and (the agent's) uploads.
+pub fn timed() -> BenchmarkResult {
+    let baseline = (1..=3)
+        .zip(TIMED_BASE_S)
+        .map(|(round, s)| timed_run(round, s, 40))
+        .collect();
+    let mut agent: Vec<RunRecord> = (1..=3)
+        .zip(TIMED_AGENT_S)
+        .map(|(round, s)| RunRecord {
+            ingester: Some(RunCounts {
+                timeline: vec![
+                    upload(Some(0.5), "200"),
+                    upload(Some(1.2), "200"),
+                    upload(Some(1.4), "503"),
+                    upload(None, "200"),
+                ],
+                ..profiles(3).unwrap()
+            }),
+            ..timed_run(round, s, 60)
+        })
+        .collect();
+    agent.push(failed_run(Some(4)));
+    let mut result = BenchmarkResult {
+        image_id: None,
+        name: "fibonacci-timed".into(),
+        image: "pyrobench/fibonacci-timed:latest".into(),
+        scenarios: vec![
+            scenario("baseline", false, baseline),
+            scenario("pyroscope agent", true, agent),
+        ],
+        complete: true,
         warnings: Vec::new(),
     };
     result.finalize(None);

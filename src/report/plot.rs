@@ -1,5 +1,8 @@
 //! The SVG plot: every run of every scenario as a point, the median as a bar, and the
-//! baseline's 95% interval as a band across each panel.
+//! baseline's 95% interval as a band across each panel; under it, when the runs have
+//! timelines, CPU and memory over time (`timeline`).
+
+mod timeline;
 
 use anyhow::{Result, anyhow};
 use plotters::prelude::*;
@@ -122,23 +125,35 @@ fn draw_panel<DB: DrawingBackend>(
     Ok(())
 }
 
-/// One row of panels per experiment: wall time, CPU time, peak RSS.
+/// One row of panels per experiment: wall time, CPU time, peak RSS, container memory; and
+/// when its runs have timelines, a second row: CPU and memory over time.
 pub fn render(results: &[BenchmarkResult]) -> Result<String> {
+    let timelines: Vec<Option<timeline::Row>> = results.iter().map(timeline::Row::of).collect();
     let mut svg = String::new();
     {
-        let rows = results.len().max(1);
+        let rows = results.len() + timelines.iter().flatten().count();
         let size = (
             PANEL_WIDTH * Figure::ALL.len() as u32,
-            PANEL_HEIGHT * rows as u32,
+            PANEL_HEIGHT * rows.max(1) as u32,
         );
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         let fail = |e: &dyn std::fmt::Display| anyhow!("cannot draw the plot: {e}");
         root.fill(&WHITE).map_err(|e| fail(&e))?;
-        let panels = root.split_evenly((rows, Figure::ALL.len()));
-        for (row, result) in results.iter().enumerate() {
-            for (column, figure) in Figure::ALL.into_iter().enumerate() {
-                draw_panel(&panels[row * Figure::ALL.len() + column], result, figure)
-                    .map_err(|e| fail(&e))?;
+        let areas = root.split_evenly((rows.max(1), 1));
+        let mut areas = areas.iter();
+        for (result, row) in results.iter().zip(&timelines) {
+            let Some(area) = areas.next() else { break };
+            let panels = area.split_evenly((1, Figure::ALL.len()));
+            for (panel, figure) in panels.iter().zip(Figure::ALL) {
+                draw_panel(panel, result, figure).map_err(|e| fail(&e))?;
+            }
+            // Only a result with timelines takes a second row.
+            if let Some(row) = row
+                && let Some(area) = areas.next()
+            {
+                let halves = area.split_evenly((1, 2));
+                timeline::draw(&halves[0], row, timeline::Kind::Cpu).map_err(|e| fail(&e))?;
+                timeline::draw(&halves[1], row, timeline::Kind::Memory).map_err(|e| fail(&e))?;
             }
         }
         root.present().map_err(|e| fail(&e))?;
@@ -220,7 +235,9 @@ pub fn render_lines(chart: &LineChart) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::{complete, count, stopped};
+    use crate::report::fixtures::{
+        TIMED_AGENT_S, TIMED_BASE_S, TIMED_INTERVAL_S, complete, count, stopped, timed,
+    };
 
     /// The points of each `<polyline>` drawn in `color` with a stroke 2 wide.
     fn lines_in(svg: &str, color: &str) -> Vec<Vec<(i32, i32)>> {
@@ -278,6 +295,128 @@ mod tests {
         assert_eq!(count(&svg, "<circle"), 0);
         assert_eq!(count(&svg, "fibonacci-python: "), Figure::ALL.len());
         assert!(render(&[]).unwrap().starts_with("<svg "));
+    }
+
+    fn hex(color: RGBColor) -> String {
+        let RGBColor(r, g, b) = color;
+        format!("#{r:02X}{g:02X}{b:02X}")
+    }
+
+    /// Samples in a `timed()` run of this wall time.
+    fn samples(wall: f64) -> usize {
+        (wall / TIMED_INTERVAL_S).round() as usize + 1
+    }
+
+    #[test]
+    fn the_representative_run_is_the_one_nearest_the_median_wall_time() {
+        let result = timed();
+        let pick = |scenario: usize| timeline::representative(&result.scenarios[scenario]);
+        assert_eq!(pick(0).map(|(position, _)| position), Some(3));
+        assert_eq!(pick(1).map(|(position, _)| position), Some(1));
+        // Without its timeline, the next nearest run stands in (1.5 s, not 1.9 s).
+        let mut agent = result.scenarios[1].clone();
+        agent.runs[0].timeline = None;
+        assert_eq!(timeline::representative(&agent).unwrap().0, 2);
+        for run in &mut agent.runs {
+            run.timeline = None;
+        }
+        assert!(timeline::representative(&agent).is_none());
+    }
+
+    #[test]
+    fn timelines_add_a_row_of_cpu_and_memory_over_time() {
+        let results = [timed(), complete()];
+        let svg = render(&results).unwrap();
+        assert!(svg.starts_with("<svg "), "{}", &svg[..80]);
+        assert!(svg.trim_end().ends_with("</svg>"));
+        // Two rows of figures and one of timelines, for the only result that has them.
+        assert!(svg.contains(&format!("height=\"{}\"", 3 * PANEL_HEIGHT)));
+        for kind in [timeline::Kind::Cpu, timeline::Kind::Memory] {
+            let caption = format!("\n{}\n", kind.caption("fibonacci-timed"));
+            assert_eq!(count(&svg, &caption), 1, "{caption}");
+            assert_eq!(count(&svg, &kind.caption("fibonacci-rust")), 0);
+        }
+        assert_eq!(count(&svg, "\ncores busy\n"), 1);
+        // The timeline row draws no points: the figures' panels have them all.
+        let ok_runs: usize = results
+            .iter()
+            .flat_map(|r| &r.scenarios)
+            .map(|s| s.summary.ok_runs)
+            .sum();
+        assert_eq!(count(&svg, "<circle"), Figure::ALL.len() * ok_runs);
+        // One line per scenario and panel, of its representative run only: the CPU rate a
+        // step per interval, the memory a point per sample.
+        for (color, walls, chosen) in [
+            (palette(0), TIMED_BASE_S, 2),
+            (palette(1), TIMED_AGENT_S, 0),
+        ] {
+            let lines = lines_in(&svg, &hex(color));
+            for (i, wall) in walls.into_iter().enumerate() {
+                let n = samples(wall);
+                let expected = usize::from(i == chosen);
+                for points in [2 * (n - 1), n] {
+                    let found = lines.iter().filter(|l| l.len() == points).count();
+                    assert_eq!(found, expected, "{} points in {}", points, hex(color));
+                }
+            }
+            let cpu = lines
+                .iter()
+                .find(|l| l.len() == 2 * (samples(walls[chosen]) - 1))
+                .unwrap();
+            assert!(cpu.windows(2).all(|p| p[0].0 <= p[1].0), "{cpu:?}");
+        }
+        // The legend names each scenario's run, in both panels.
+        assert_eq!(count(&svg, "\nbaseline (run 3)\n"), 2);
+        assert_eq!(count(&svg, "\npyroscope agent (run 1)\n"), 2);
+        // Each phase is named once per scenario and panel; phases too close to share a line
+        // share a label.
+        let close = timeline::phase_labels(&results[0].scenarios[0].runs[2], 0.005);
+        assert_eq!(
+            close,
+            [(0.0, "startup/work".to_string()), (0.8, "shutdown".into())]
+        );
+        for phase in ["startup", "work", "shutdown"] {
+            assert_eq!(count(&svg, &format!("\n {phase}\n")), 4, "{phase}");
+        }
+        // Uploads: a triangle for each one answered 200 and a cross for the other, in the
+        // agent's color; the upload with no time is left out. The legend explains both.
+        let agent = hex(palette(1));
+        assert_eq!(
+            count(&svg, &format!("<polygon opacity=\"1\" fill=\"{agent}\"")),
+            2 * 2
+        );
+        assert_eq!(count(&svg, "\nupload, answered 200\n"), 2);
+        assert_eq!(count(&svg, "\nupload, other outcome\n"), 2);
+        let crosses = svg
+            .lines()
+            .filter(|l| l.starts_with("<line") && l.contains(&format!("stroke=\"{agent}\"")))
+            .count();
+        assert_eq!(crosses, 2 * 2, "two strokes a cross, a cross a panel");
+        assert_eq!(
+            count(
+                &svg,
+                &format!("<polygon opacity=\"1\" fill=\"{}\"", hex(palette(0)))
+            ),
+            0
+        );
+    }
+
+    #[test]
+    fn runs_without_timelines_draw_no_timeline_row() {
+        let svg = render(&[complete(), stopped()]).unwrap();
+        assert!(svg.contains(&format!("height=\"{}\"", 2 * PANEL_HEIGHT)));
+        assert_eq!(count(&svg, "over time"), 0);
+        // Timelines only on failed runs: no representative, no row.
+        let mut failed = timed();
+        for scenario in &mut failed.scenarios {
+            for run in &mut scenario.runs {
+                run.exit_code = Some(1);
+            }
+        }
+        failed.finalize(None);
+        let svg = render(&[failed]).unwrap();
+        assert!(svg.contains(&format!("height=\"{PANEL_HEIGHT}\"")));
+        assert_eq!(count(&svg, "over time"), 0);
     }
 
     #[test]
