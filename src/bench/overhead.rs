@@ -4,8 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::figure::Figure;
-use super::result::phase_names;
-use crate::measure::record::RunRecord;
+use crate::measure::record::{RunRecord, phase_names};
 use crate::stats::mann_whitney::{ratio_estimate, shift_estimate, u_test};
 use crate::stats::signed_rank::paired_ratio;
 use crate::stats::{CONFIDENCE, change_pct, median};

@@ -6,7 +6,7 @@ use super::figure::Figure;
 pub use super::overhead::{Delta, Overhead};
 use super::overhead::{compare_figure, overhead_against};
 use super::warning::{MIN_RUNS_FOR_CI, Sway, Warning, merge_few_runs};
-use crate::measure::record::RunRecord;
+use crate::measure::record::{RunRecord, phase_names};
 use crate::stats::{ALPHA, Spread, median, outliers, spread};
 
 /// Medians of a scenario's successful runs.
@@ -247,17 +247,6 @@ impl ScenarioResult {
                 .collect(),
         };
     }
-}
-
-/// Every phase name of these runs, in the order they first appear.
-pub fn phase_names(runs: &[&RunRecord]) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for phase in runs.iter().flat_map(|run| &run.phases) {
-        if !names.contains(&phase.name) {
-            names.push(phase.name.clone());
-        }
-    }
-    names
 }
 
 impl BenchmarkResult {

@@ -101,6 +101,17 @@ pub fn strip_markers(log: &str) -> String {
         .join("\n")
 }
 
+/// Every phase name of these runs, in the order they first appear.
+pub fn phase_names(runs: &[&RunRecord]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for phase in runs.iter().flat_map(|run| &run.phases) {
+        if !names.contains(&phase.name) {
+            names.push(phase.name.clone());
+        }
+    }
+    names
+}
+
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }
