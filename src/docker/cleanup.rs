@@ -8,7 +8,7 @@ use bollard::query_parameters::{
     RemoveImageOptionsBuilder,
 };
 
-use super::{DockerHost, labels};
+use super::{DockerHost, label_filter, labels};
 
 /// What a sweep removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -38,10 +38,6 @@ pub enum Scope<'a> {
     DeadSessions,
     /// Everything labelled as pyrobench's, live or not.
     All,
-}
-
-fn label_filter(label: &str) -> HashMap<String, Vec<String>> {
-    HashMap::from([("label".to_string(), vec![label.to_string()])])
 }
 
 impl DockerHost {

@@ -64,6 +64,11 @@ impl DockerHost {
     }
 }
 
+/// A list filter for one label, `key=value`.
+pub fn label_filter(label: &str) -> std::collections::HashMap<String, Vec<String>> {
+    std::collections::HashMap::from([("label".to_string(), vec![label.to_string()])])
+}
+
 /// True when Docker answered 404 for the object.
 pub fn is_not_found(error: &bollard::errors::Error) -> bool {
     matches!(

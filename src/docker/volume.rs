@@ -10,9 +10,8 @@ use super::{DockerHost, labels};
 impl DockerHost {
     /// The volumes carrying this label (`key=value`).
     pub async fn volumes_labelled(&self, label: &str) -> Result<Vec<bollard::models::Volume>> {
-        let filters = HashMap::from([("label".to_string(), vec![label.to_string()])]);
         let options = bollard::query_parameters::ListVolumesOptionsBuilder::default()
-            .filters(&filters)
+            .filters(&super::label_filter(label))
             .build();
         let listed = self
             .api

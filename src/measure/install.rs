@@ -44,19 +44,6 @@ pub fn init_volume_binary(name: &str) -> Option<&str> {
     Some(rest.strip_suffix(READY_SUFFIX).unwrap_or(rest))
 }
 
-/// The two volumes of one build's init, removed in this order.
-#[derive(Clone, Copy)]
-enum Part {
-    Marker,
-    Data,
-}
-
-impl Part {
-    fn is(self, name: &str) -> bool {
-        name.ends_with(READY_SUFFIX) == matches!(self, Part::Marker)
-    }
-}
-
 impl DockerHost {
     /// Returns the init volume's name, creating and filling it if this binary has none.
     pub async fn ensure_init_volume(&self) -> Result<String> {
@@ -94,13 +81,14 @@ impl DockerHost {
             .map(|volume| volume.name)
             .filter(|name| init_volume_binary(name).is_some_and(|hash| hash != current))
             .collect();
-        for pass in [Part::Marker, Part::Data] {
+        // Markers on the first pass, data volumes on the second.
+        for markers in [true, false] {
             let Ok(leases) = self.live_leases().await else {
                 return;
             };
             for name in &stale {
                 let hash = init_volume_binary(name).unwrap_or_default();
-                if pass.is(name) && !leases.holds(hash) {
+                if name.ends_with(READY_SUFFIX) == markers && !leases.holds(hash) {
                     let _ = self.remove_volume(name).await;
                 }
             }

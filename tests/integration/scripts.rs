@@ -224,19 +224,7 @@ fn outage_stops_the_ingester_mid_run_and_shows_the_recovery() {
     }
     // FIBONACCI_N=37 outlasts the outage, so the ingester came back during the run.
     assert_eq!(actions[1]["during_run"], true, "{run}");
-    assert!(
-        timeline
-            .iter()
-            .any(|e| e["t_s"].as_f64().unwrap() > back && e["status"] == "200"),
-        "the agent uploaded again after the outage: {timeline:?}"
-    );
-    assert!(
-        finished
-            .stdout
-            .contains("resumed uploading after the outage in 1 of 1"),
-        "{}",
-        finished.stdout
-    );
+    assert_resumed_after(timeline, back, &finished.stdout);
     let calibration = &json["benchmarks"][1];
     assert_eq!(calibration["name"], "calibration");
     assert_eq!(
@@ -279,20 +267,22 @@ fn outage_of_kind(kind: &str) -> (Vec<serde_json::Value>, f64, f64, String) {
     let away = actions[0]["t_s"].as_f64().unwrap();
     let back = actions[1]["t_s"].as_f64().unwrap();
     let timeline = run["ingester"]["timeline"].as_array().unwrap().clone();
+    assert_resumed_after(&timeline, back, &finished.stdout);
+    (timeline, away, back, finished.stdout)
+}
+
+/// The agent uploaded again once the ingester was back, and the script said so.
+fn assert_resumed_after(timeline: &[serde_json::Value], back: f64, stdout: &str) {
     assert!(
         timeline
             .iter()
             .any(|e| e["t_s"].as_f64().unwrap() > back && e["status"] == "200"),
-        "{kind}: the agent uploaded again after the outage: {timeline:?}"
+        "the agent uploaded again after the outage: {timeline:?}"
     );
     assert!(
-        finished
-            .stdout
-            .contains("resumed uploading after the outage in 1 of 1"),
-        "{}",
-        finished.stdout
+        stdout.contains("resumed uploading after the outage in 1 of 1"),
+        "{stdout}"
     );
-    (timeline, away, back, finished.stdout)
 }
 
 /// The statuses of the requests that arrived while the ingester was away.
