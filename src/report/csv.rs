@@ -34,8 +34,79 @@ impl From<Option<&Spread>> for FigureColumns {
     }
 }
 
+/// Each phase's columns, after `phase_<name>_`: its medians, then its overhead (start-up
+/// and shutdown read as added seconds, work as percentages; all are given for every phase).
+const PHASE_COLUMNS: [&str; 17] = [
+    "runs",
+    "wall_s_median",
+    "cpu_s_median",
+    "added_wall_s",
+    "added_wall_ci_low_s",
+    "added_wall_ci_high_s",
+    "added_cpu_s",
+    "added_cpu_ci_low_s",
+    "added_cpu_ci_high_s",
+    "wall_overhead_pct",
+    "wall_ci_low_pct",
+    "wall_ci_high_pct",
+    "wall_p",
+    "cpu_overhead_pct",
+    "cpu_ci_low_pct",
+    "cpu_ci_high_pct",
+    "cpu_p",
+];
+
+/// Every phase any scenario marked, in the order phases first appear: the same columns for
+/// every row, empty where a scenario has no such phase.
+fn phase_names(results: &[BenchmarkResult]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let scenarios = results.iter().flat_map(|r| &r.scenarios);
+    for phase in scenarios.flat_map(|s| &s.summary.phases) {
+        if !names.contains(&phase.name) {
+            names.push(phase.name.clone());
+        }
+    }
+    names
+}
+
+fn phase_cells(scenario: &ScenarioResult, name: &str) -> Vec<String> {
+    let Some(summary) = scenario.summary.phases.iter().find(|p| p.name == name) else {
+        return vec![String::new(); PHASE_COLUMNS.len()];
+    };
+    let overhead = scenario
+        .overhead
+        .as_ref()
+        .and_then(|o| o.phases.iter().find(|p| p.name == name));
+    let o = overhead.cloned().unwrap_or_default();
+    let low = |ci: Option<[f64; 2]>| ci.map(|[low, _]| low);
+    let high = |ci: Option<[f64; 2]>| ci.map(|[_, high]| high);
+    let mut cells = vec![summary.runs.to_string()];
+    cells.extend(
+        [
+            summary.wall_s,
+            summary.cpu_s,
+            o.added_wall_s,
+            low(o.added_wall_ci_s),
+            high(o.added_wall_ci_s),
+            o.added_cpu_s,
+            low(o.added_cpu_ci_s),
+            high(o.added_cpu_ci_s),
+            o.wall_pct,
+            low(o.wall_ci_pct),
+            high(o.wall_ci_pct),
+            o.wall_p,
+            o.cpu_pct,
+            low(o.cpu_ci_pct),
+            high(o.cpu_ci_pct),
+            o.cpu_p,
+        ]
+        .map(text),
+    );
+    cells
+}
+
 /// The csv crate cannot flatten nested structs, so the columns are spelt out.
-fn header() -> Vec<String> {
+fn header(phases: &[String]) -> Vec<String> {
     let mut columns: Vec<String> = [
         "benchmark",
         "image",
@@ -72,6 +143,11 @@ fn header() -> Vec<String> {
             columns.push(format!("{}_{column}", figure.key()));
         }
     }
+    for phase in phases {
+        for column in PHASE_COLUMNS {
+            columns.push(format!("phase_{phase}_{column}"));
+        }
+    }
     columns
 }
 
@@ -90,7 +166,7 @@ fn delta_cells(delta: Delta) -> [String; 4] {
     .map(text)
 }
 
-fn cells(result: &BenchmarkResult, scenario: &ScenarioResult) -> Vec<String> {
+fn cells(result: &BenchmarkResult, scenario: &ScenarioResult, phases: &[String]) -> Vec<String> {
     let s = &scenario.summary;
     let mut cells = vec![
         result.name.clone(),
@@ -124,15 +200,19 @@ fn cells(result: &BenchmarkResult, scenario: &ScenarioResult) -> Vec<String> {
     for figure in Figure::PAIRED {
         cells.extend(delta_cells(o.paired(figure).unwrap_or_default()));
     }
+    for phase in phases {
+        cells.extend(phase_cells(scenario, phase));
+    }
     cells
 }
 
 pub fn render(results: &[BenchmarkResult]) -> Result<String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(header())?;
+    let phases = phase_names(results);
+    writer.write_record(header(&phases))?;
     for result in results {
         for scenario in &result.scenarios {
-            writer.write_record(cells(result, scenario))?;
+            writer.write_record(cells(result, scenario, &phases))?;
         }
     }
     Ok(String::from_utf8(writer.into_inner()?)?)
@@ -143,7 +223,7 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
-    use crate::report::fixtures::{close, complete, stopped};
+    use crate::report::fixtures::{close, complete, stopped, timed};
 
     /// Each row of the CSV, by column name; checks every row has a cell per column.
     fn table(results: &[BenchmarkResult]) -> (Vec<String>, Vec<HashMap<String, String>>) {
@@ -275,5 +355,50 @@ mod tests {
         assert_eq!(failed["cpu_overhead_pct"], "");
         assert_eq!(failed["baseline"], "baseline");
         assert_eq!(failed["paired_rounds"], "0");
+    }
+
+    #[test]
+    fn each_phase_gets_its_columns_in_every_row() {
+        let results = [complete(), timed()];
+        let (headers, rows) = table(&results);
+        let phase_headers: Vec<&String> =
+            headers.iter().filter(|h| h.starts_with("phase_")).collect();
+        assert_eq!(phase_headers.len(), 3 * PHASE_COLUMNS.len());
+        assert_eq!(phase_headers[0], "phase_startup_runs");
+        // The benchmark without phases leaves their cells empty.
+        assert_eq!(rows[0]["phase_work_wall_s_median"], "");
+        let timed = &results[1];
+        let (baseline, agent) = (&rows[3], &rows[4]);
+        let summary = |name: &str| {
+            let phases = &timed.scenarios[1].summary.phases;
+            phases.iter().find(|p| p.name == name).unwrap().clone()
+        };
+        assert_eq!(
+            number(agent, "phase_work_wall_s_median"),
+            summary("work").wall_s
+        );
+        assert_eq!(agent["phase_work_runs"], summary("work").runs.to_string());
+        let overhead = |name: &str| {
+            let o = timed.scenarios[1].overhead.as_ref().unwrap();
+            o.phases.iter().find(|p| p.name == name).unwrap().clone()
+        };
+        let shutdown = overhead("shutdown");
+        assert_eq!(
+            number(agent, "phase_shutdown_added_wall_s"),
+            shutdown.added_wall_s
+        );
+        assert_eq!(
+            number(agent, "phase_shutdown_added_wall_ci_high_s"),
+            shutdown.added_wall_ci_s.map(|[_, high]| high)
+        );
+        assert_eq!(
+            number(agent, "phase_work_wall_overhead_pct"),
+            overhead("work").wall_pct
+        );
+        assert!(number(agent, "phase_work_wall_overhead_pct").is_some());
+        // The baseline has its phases' medians, and no overhead.
+        assert_ne!(baseline["phase_work_wall_s_median"], "");
+        assert_eq!(baseline["phase_work_wall_overhead_pct"], "");
+        assert_eq!(baseline["phase_shutdown_added_wall_s"], "");
     }
 }

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::Provenance;
 use crate::bench::result::BenchmarkResult;
-use crate::measure::record::RunRecord;
+use crate::measure::record::{RunRecord, phase_names};
 
 /// Go's benchmark names cannot hold spaces; other characters pass through.
 fn name_part(text: &str) -> String {
@@ -36,7 +36,8 @@ fn benchmark_name(name: &str) -> String {
     }
 }
 
-/// Each figure as `value unit`; seconds to the nanosecond.
+/// Each figure as `value unit`; seconds to the nanosecond. Each phase adds its own units,
+/// `work-sec/op` and `work-cpu-sec/op`, so that benchstat compares them phase by phase.
 fn figures(run: &RunRecord) -> Vec<String> {
     let mut figures = Vec::new();
     if let Some(wall) = run.wall_s {
@@ -48,8 +49,21 @@ fn figures(run: &RunRecord) -> Vec<String> {
     if let Some(rss) = run.max_rss_bytes {
         figures.push(format!("{rss} peak-rss-B"));
     }
+    if let Some(memory) = run.container_peak_bytes {
+        figures.push(format!("{memory} peak-mem-B"));
+    }
     if let Some(counts) = &run.ingester {
         figures.push(format!("{} profiles/op", counts.profiles));
+    }
+    for name in phase_names(&[run]) {
+        let Some((wall, cpu)) = run.phase(&name) else {
+            continue;
+        };
+        let unit = name_part(&name);
+        figures.push(format!("{wall:.9} {unit}-sec/op"));
+        if let Some(cpu) = cpu {
+            figures.push(format!("{cpu:.9} {unit}-cpu-sec/op"));
+        }
     }
     figures
 }
@@ -166,14 +180,42 @@ mod tests {
                     run.max_rss_bytes.unwrap() as f64,
                     "{line}"
                 );
+                assert_eq!(
+                    figures["peak-mem-B"],
+                    run.container_peak_bytes.unwrap() as f64,
+                    "{line}"
+                );
                 let profiles = run.ingester.as_ref().map(|c| c.profiles as f64);
                 assert_eq!(figures.get("profiles/op").copied(), profiles, "{line}");
-                assert_eq!(figures.len(), 3 + usize::from(profiles.is_some()), "{line}");
+                assert_eq!(figures.len(), 4 + usize::from(profiles.is_some()), "{line}");
             }
         }
         assert!(text.contains(
             "BenchmarkFibonacci-rust/scenario=pyroscope_agent 1 2.121600000 sec/op 2.448000000 \
-             cpu-sec/op 67108864 peak-rss-B 3 profiles/op\n"
+             cpu-sec/op 67108864 peak-rss-B 75497472 peak-mem-B 3 profiles/op\n"
         ));
+    }
+
+    #[test]
+    fn phases_and_container_memory_get_units_of_their_own() {
+        let mut result = crate::report::fixtures::timed();
+        let run = &mut result.scenarios[1].runs[0];
+        run.container_peak_bytes = Some(70 * 1024 * 1024);
+        run.phases[1].cpu_s = Some(1.25);
+        let run = run.clone();
+        let text = render(&provenance(), &[result]);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("BenchmarkFibonacci-timed/scenario=pyroscope_agent 1 "))
+            .unwrap();
+        let figures = figures_of(line);
+        assert_eq!(figures["peak-mem-B"], (70 * 1024 * 1024) as f64, "{line}");
+        for phase in &run.phases {
+            let unit = format!("{}-sec/op", phase.name);
+            assert!((figures[&unit] - phase.wall_s).abs() < 1e-9, "{line}");
+        }
+        assert!((figures["work-cpu-sec/op"] - 1.25).abs() < 1e-9, "{line}");
+        // Phases without CPU (an image the init could not account) give no CPU unit.
+        assert!(!figures.contains_key("startup-cpu-sec/op"), "{line}");
     }
 }
