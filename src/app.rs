@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::bench::spec::RunOptions;
 use crate::bench::threshold::Metric;
-use crate::cli::{Cli, Command, IngesterArgs, RunArgs};
+use crate::cli::{Cli, Command, IngesterArgs, LoadArgs, RunArgs};
 use crate::docker::DockerHost;
 use crate::docker::cleanup::Scope;
 use crate::docker::image::benchmark_name;
@@ -21,6 +21,7 @@ use crate::ingester::image::{image_tag, self_binary};
 use crate::ingester::mode::Mode;
 use crate::ingester::protocol::Limits;
 use crate::ingester::server::{ServeConfig, run as serve_ingester};
+use crate::load::http::{HttpTarget, RequestSpec};
 use crate::script;
 use crate::session::Session;
 use crate::settings::Settings;
@@ -39,6 +40,7 @@ pub async fn main(cli: Cli) -> Result<i32> {
         Some(Command::Check { script, benchmarks }) => check(script, benchmarks).await,
         Some(Command::Clean { all, cache }) => clean(all, cache).await,
         Some(Command::Ingester(args)) => ingester(args).await,
+        Some(Command::Load(args)) => load(args).await,
         None => run(cli.run).await,
     }
 }
@@ -123,6 +125,30 @@ async fn clean(all: bool, cache: bool) -> Result<i32> {
                 sweep.live_pids.join(", ")
             );
         }
+    }
+    Ok(0)
+}
+
+/// `pyrobench load`: one load run against a URL, its report on stdout.
+async fn load(args: LoadArgs) -> Result<i32> {
+    let plan = args.plan()?;
+    let mut spec = RequestSpec::get(&args.url).await?;
+    if let Some(path) = &args.body {
+        let body = std::fs::read(path)
+            .with_context(|| format!("cannot read --body {}", path.display()))?;
+        spec = spec.post(body.into(), &args.content_type);
+    }
+    let spec = Arc::new(spec);
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let report = tokio::select! {
+        report = crate::load::run(&plan, |_| HttpTarget::new(spec.clone())) => report,
+        _ = interrupt.recv() => return Ok(EXIT_INTERRUPTED),
+    };
+    print!("{}", report.render());
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&report)?;
+        std::fs::write(path, json + "\n")
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
     }
     Ok(0)
 }

@@ -89,6 +89,64 @@ pub enum Command {
     },
     /// Run the ingester on this host, for pointing a real agent at it
     Ingester(IngesterArgs),
+    /// Load an HTTP/1.1 service: a constant rate (--rate) or as fast as it goes (--closed)
+    Load(LoadArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// The URL to GET, http:// only, e.g. http://127.0.0.1:8080/
+    pub url: String,
+    /// Requests per second, sent on schedule whatever the answers' latency (open model)
+    #[arg(long, required_unless_present = "closed", conflicts_with = "closed")]
+    pub rate: Option<f64>,
+    /// Instead of a rate: every connection sends as soon as its last answer is in
+    #[arg(long)]
+    pub closed: bool,
+    /// Seconds measured, after the warm-up
+    #[arg(long, default_value_t = 10.0)]
+    pub duration: f64,
+    /// Seconds of load sent first and not counted
+    #[arg(long, default_value_t = 2.0)]
+    pub warmup: f64,
+    /// Connections kept open; the rate is spread over them
+    #[arg(long, default_value_t = 10)]
+    pub connections: usize,
+    /// Seconds before an unanswered request counts as a timeout
+    #[arg(long, default_value_t = 10.0)]
+    pub timeout: f64,
+    /// POST this file's bytes instead of a GET
+    #[arg(long, value_name = "FILE")]
+    pub body: Option<PathBuf>,
+    /// The Content-Type of --body
+    #[arg(long, requires = "body", default_value = "application/octet-stream")]
+    pub content_type: String,
+    /// Also write the report as JSON to this file
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+impl LoadArgs {
+    /// The plan these flags describe, checked.
+    pub fn plan(&self) -> anyhow::Result<crate::load::Plan> {
+        let seconds = |flag: &str, value: f64| {
+            std::time::Duration::try_from_secs_f64(value).map_err(|_| {
+                anyhow::anyhow!("{flag} must be a number of seconds, 0 or more, not {value}")
+            })
+        };
+        let plan = crate::load::Plan {
+            model: match self.rate {
+                Some(rate) => crate::load::Model::Open { rate },
+                None => crate::load::Model::Closed,
+            },
+            connections: self.connections,
+            warmup: seconds("--warmup", self.warmup)?,
+            duration: seconds("--duration", self.duration)?,
+            timeout: seconds("--timeout", self.timeout)?,
+        };
+        plan.validate()?;
+        Ok(plan)
+    }
 }
 
 #[derive(Debug, Args)]

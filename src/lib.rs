@@ -9,6 +9,7 @@ pub mod bridge;
 pub mod cli;
 pub mod docker;
 pub mod ingester;
+pub mod load;
 pub mod measure;
 pub mod report;
 pub mod script;
