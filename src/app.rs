@@ -22,6 +22,7 @@ use crate::ingester::mode::Mode;
 use crate::ingester::protocol::Limits;
 use crate::ingester::server::{ServeConfig, run as serve_ingester};
 use crate::load::http::{HttpTarget, RequestSpec};
+use crate::load::ready::wait_ready;
 use crate::script;
 use crate::session::Session;
 use crate::settings::Settings;
@@ -139,16 +140,35 @@ async fn load(args: LoadArgs) -> Result<i32> {
         spec = spec.post(body.into(), &args.content_type);
     }
     let spec = Arc::new(spec);
+    let ready_limit = Duration::try_from_secs_f64(args.ready_timeout)
+        .map_err(|_| anyhow::anyhow!("--ready-timeout must be a number of seconds"))?;
     let mut interrupt = signal(SignalKind::interrupt())?;
-    let report = tokio::select! {
-        report = crate::load::run(&plan, |_| HttpTarget::new(spec.clone())) => report,
-        _ = interrupt.recv() => return Ok(EXIT_INTERRUPTED),
+    let mut terminate = signal(SignalKind::terminate())?;
+    let measure = async {
+        let ready = match &args.ready_path {
+            Some(path) => Some(wait_ready(&spec, path, ready_limit).await?),
+            None => None,
+        };
+        let mut report = crate::load::run(&plan, |_| HttpTarget::new(spec.clone())).await;
+        report.ready_s = ready.map(|d| d.as_secs_f64());
+        anyhow::Ok(report)
     };
-    print!("{}", report.render());
-    if let Some(path) = &args.json {
-        let json = serde_json::to_string_pretty(&report)?;
-        std::fs::write(path, json + "\n")
-            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    let report = tokio::select! {
+        report = measure => report?,
+        _ = interrupt.recv() => return Ok(EXIT_INTERRUPTED),
+        _ = terminate.recv() => return Ok(EXIT_INTERRUPTED),
+    };
+    match args.json.as_deref() {
+        Some(path) if path == std::path::Path::new("-") => {
+            println!("{}", serde_json::to_string(&report)?);
+        }
+        Some(path) => {
+            print!("{}", report.render());
+            let json = serde_json::to_string_pretty(&report)?;
+            std::fs::write(path, json + "\n")
+                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        }
+        None => print!("{}", report.render()),
     }
     Ok(0)
 }

@@ -121,7 +121,14 @@ pub struct LoadArgs {
     /// The Content-Type of --body
     #[arg(long, requires = "body", default_value = "application/octet-stream")]
     pub content_type: String,
-    /// Also write the report as JSON to this file
+    /// First wait until GET of this path answers 2xx (a service starting up)
+    #[arg(long, value_name = "PATH")]
+    pub ready_path: Option<String>,
+    /// Seconds to wait for --ready-path before giving up
+    #[arg(long, default_value_t = 60.0)]
+    pub ready_timeout: f64,
+    /// Also write the report as JSON to this file; `-` prints it on stdout, on one line,
+    /// instead of the text
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 }

@@ -30,7 +30,29 @@ pub struct ScenarioSpec {
     pub cpus: Option<f64>,
     /// Adds the SYS_PTRACE capability, which some agents need to read other processes.
     pub ptrace: bool,
+    /// Makes the run a service run: loaded, then stopped with SIGTERM.
+    pub load: Option<LoadSpec>,
 }
+
+/// A service scenario's load: what the generator sends, and how the service is found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadSpec {
+    pub plan: crate::load::Plan,
+    /// Path and query of every request.
+    pub path: String,
+    /// The service's port; the image's only EXPOSEd TCP port otherwise.
+    pub port: Option<u16>,
+    /// The image's `io.pyrobench.ready-path` label, or `/`, otherwise.
+    pub ready_path: Option<String>,
+    pub ready_timeout: Duration,
+    /// CPUs of the generator's container, as Docker's `--cpuset-cpus`.
+    pub cpuset: Option<String>,
+    /// After SIGTERM, before the service is killed and the run failed.
+    pub stop_grace: Duration,
+}
+
+/// The name the service answers to on its network.
+pub const SERVICE_ALIAS: &str = "service";
 
 impl ScenarioSpec {
     pub fn cap_add(&self) -> Vec<String> {

@@ -181,8 +181,13 @@ impl DockerHost {
     }
 
     pub async fn kill_container(&self, id: &str) -> Result<()> {
+        self.signal_container(id, "SIGKILL").await
+    }
+
+    /// Sends `signal` (`SIGTERM`, `SIGKILL`) to the container's PID 1.
+    pub async fn signal_container(&self, id: &str, signal: &str) -> Result<()> {
         let options = KillContainerOptionsBuilder::default()
-            .signal("SIGKILL")
+            .signal(signal)
             .build();
         match self.api.kill_container(id, Some(options)).await {
             // 409: it stopped on its own in the meantime.

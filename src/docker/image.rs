@@ -19,14 +19,22 @@ pub struct BuiltImage {
     pub id: String,
 }
 
-/// The command an image runs when none is given.
+/// Label that makes a benchmark a service: `LABEL io.pyrobench.kind=service`.
+pub const KIND_LABEL: &str = "io.pyrobench.kind";
+/// A service's readiness path, when it is not `/`.
+pub const READY_PATH_LABEL: &str = "io.pyrobench.ready-path";
+
+/// What an image's config says about running it: its command, ports and labels.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImageCommand {
+pub struct ImageConfig {
     pub entrypoint: Vec<String>,
     pub cmd: Vec<String>,
+    /// TCP ports it EXPOSEs, in order.
+    pub tcp_ports: Vec<u16>,
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
-impl ImageCommand {
+impl ImageConfig {
     /// The argv a container runs, with `cmd` replacing the image's CMD when given, as
     /// `docker run IMAGE CMD...` does.
     pub fn argv(&self, cmd_override: Option<&[String]>) -> Vec<String> {
@@ -215,14 +223,23 @@ impl DockerHost {
         }
     }
 
-    pub async fn image_command(&self, reference: &str) -> Result<ImageCommand> {
+    pub async fn image_config(&self, reference: &str) -> Result<ImageConfig> {
         let inspect = self.api.inspect_image(reference).await.with_context(|| {
             format!("image {reference} does not exist: build it first (build_image in a script)")
         })?;
         let config = inspect.config.unwrap_or_default();
-        Ok(ImageCommand {
+        let mut tcp_ports: Vec<u16> = config
+            .exposed_ports
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|port| port.strip_suffix("/tcp")?.parse().ok())
+            .collect();
+        tcp_ports.sort_unstable();
+        Ok(ImageConfig {
             entrypoint: config.entrypoint.unwrap_or_default(),
             cmd: config.cmd.unwrap_or_default(),
+            tcp_ports,
+            labels: config.labels.unwrap_or_default().into_iter().collect(),
         })
     }
 }
@@ -337,9 +354,10 @@ mod tests {
 
     #[test]
     fn cmd_override_replaces_cmd_but_keeps_entrypoint() {
-        let command = ImageCommand {
+        let command = ImageConfig {
             entrypoint: vec!["/bin/app".into()],
             cmd: vec!["--default".into()],
+            ..Default::default()
         };
         assert_eq!(command.argv(None), ["/bin/app", "--default"]);
         assert_eq!(command.argv(Some(&["-x".to_string()])), ["/bin/app", "-x"]);

@@ -181,7 +181,16 @@ pub async fn run<T: Target>(plan: &Plan, mut connect: impl FnMut(usize) -> T) ->
         }
     }
     let duration_s = plan.duration.as_secs_f64();
+    let unix = |at: Instant| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
+        now - Instant::now().saturating_duration_since(at).as_secs_f64()
+    };
     LoadReport {
+        window_unix_s: [unix(window.measure_from), unix(window.end)],
+        ready_s: None,
         model: plan.model,
         connections: plan.connections,
         warmup_s: plan.warmup.as_secs_f64(),

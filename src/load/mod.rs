@@ -7,6 +7,7 @@ pub mod driver;
 pub mod http;
 pub mod latency;
 pub mod plan;
+pub mod ready;
 pub mod report;
 
 pub use driver::{Outcome, Target, run};

@@ -12,7 +12,10 @@ pub enum Model {
     /// A constant arrival rate in requests per second, spread over the connections. A
     /// request counts its latency from when it should have been sent, so a stall of the
     /// target is charged to every request it delayed (as wrk2 and k6's constant-arrival-rate).
-    Open { rate: f64 },
+    Open {
+        #[serde(rename = "target_rate")]
+        rate: f64,
+    },
     /// Every connection sends its next request as soon as the last one is answered: the
     /// saturation throughput. Latency counts from the actual send.
     Closed,

@@ -37,6 +37,12 @@ pub struct LoadReport {
     pub rate: f64,
     /// Every answered or timed-out request, from its due time (open) or its send (closed).
     pub latency_ms: Option<LatencyMs>,
+    /// The measured window, in seconds since the Unix epoch (the host's clock, which
+    /// containers share): what the service's CPU and memory are read over.
+    pub window_unix_s: [f64; 2],
+    /// How long the service took to become ready, when the generator waited for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_s: Option<f64>,
 }
 
 impl LoadReport {

@@ -6,3 +6,5 @@ pub mod init;
 pub mod install;
 pub mod record;
 pub mod runner;
+pub mod service;
+pub mod window;

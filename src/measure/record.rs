@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::window::LoadRecord;
 use crate::ingester::stats::RunCounts;
 
 /// Prefix of the line the init writes on stderr when the command exits.
@@ -151,6 +152,10 @@ pub struct RunRecord {
     /// What the ingesters on the run's network received during the run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ingester: Option<RunCounts>,
+    /// A service run's load: what the generator measured, and the service's CPU and
+    /// memory over the measured window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadRecord>,
     /// Why the run failed, with the tail of its log, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
@@ -183,9 +188,13 @@ impl RunRecord {
         Some(self.cpu_user_s? + self.cpu_system_s?)
     }
 
-    /// A run counts in the statistics only when it finished on time with exit code 0.
+    /// A run counts in the statistics only when it finished on time with exit code 0,
+    /// and nothing else failed (a service's load).
     pub fn succeeded(&self) -> bool {
-        !self.timed_out && self.exit_code == Some(0) && self.wall_s.is_some()
+        !self.timed_out
+            && self.exit_code == Some(0)
+            && self.wall_s.is_some()
+            && self.failure.is_none()
     }
 
     pub fn apply_init_report(&mut self, report: InitReport) {

@@ -9,6 +9,8 @@ use anyhow::Result;
 use super::init::INIT_SUBCOMMAND;
 use super::install::{MOUNT_POINT, init_path};
 use super::record::{InitReport, RunRecord, strip_markers};
+use super::service::{ServiceLoad, drive_load, stop_service};
+use super::window::LoadRecord;
 use crate::docker::DockerHost;
 use crate::docker::container::{ContainerPlan, VolumeMount, WaitOutcome};
 
@@ -35,6 +37,8 @@ pub struct RunPlan {
     /// The command: the image's entrypoint and cmd, or an override.
     pub argv: Vec<String>,
     pub timeout: Duration,
+    /// A service run: loaded once started, then stopped with SIGTERM.
+    pub load: Option<ServiceLoad>,
 }
 
 /// A finished run: its record and its log, markers removed.
@@ -81,7 +85,28 @@ async fn observe(
     if let Some(sender) = on_start {
         let _ = sender.send(Instant::now());
     }
-    let waited = docker.wait_container(id, plan.timeout).await?;
+    let mut load_failure = None;
+    let mut load_report = None;
+    let waited = match &plan.load {
+        None => docker.wait_container(id, plan.timeout).await?,
+        Some(load) => {
+            match drive_load(docker, id, load, plan.timeout).await? {
+                Ok(loaded) => load_report = Some(loaded),
+                Err(why) => load_failure = Some(why),
+            }
+            match stop_service(docker, id, load.stop_grace).await? {
+                WaitOutcome::TimedOut => {
+                    load_failure.get_or_insert(format!(
+                        "the service did not exit within {} s of SIGTERM and was killed",
+                        load.stop_grace.as_secs_f64()
+                    ));
+                    // Not the run's time limit: the failure above says what happened.
+                    WaitOutcome::Exited(137)
+                }
+                exited => exited,
+            }
+        }
+    };
     let times = docker.container_times(id).await?;
     let raw_log = docker.container_logs(id, 200).await?;
     let mut record = RunRecord {
@@ -96,8 +121,17 @@ async fn observe(
     {
         record.apply_init_report(report);
     }
+    if let Some(report) = load_report {
+        let timeline = record.timeline.as_ref();
+        record.load = Some(LoadRecord::new(report, timeline, record.started_unix_s));
+    }
     let log = strip_markers(&raw_log);
-    record.failure = failure_reason(&record, times.oom_killed, plan).map(|reason| {
+    let reason = failure_reason(&record, times.oom_killed, plan);
+    let reason = match (load_failure, reason) {
+        (Some(load), Some(exit)) => Some(format!("{load}; the service {exit}")),
+        (load, exit) => load.or(exit),
+    };
+    record.failure = reason.map(|reason| {
         let tail = log_tail(&log, LOG_TAIL_LINES);
         if tail.is_empty() {
             format!("{reason} (the log is empty)")
@@ -123,6 +157,11 @@ fn failure_reason(record: &RunRecord, oom_killed: bool, plan: &RunPlan) -> Optio
             Some("exited 0 but the measuring init reported nothing".to_string())
         }
         Some(0) => None,
+        Some(143) if plan.load.is_some() => Some(
+            "exited with code 143: it did not handle SIGTERM (a service must stop and exit 0 \
+             on SIGTERM)"
+                .to_string(),
+        ),
         Some(code) => Some(format!("exited with code {code}")),
         None => Some("has no exit code".to_string()),
     }

@@ -6,9 +6,10 @@ use anyhow::{Result, anyhow, bail};
 use rhai::{Dynamic, Map};
 
 use super::types::NetworkObj;
-use crate::bench::spec::{ImageRef, RunOptions, ScenarioSpec};
+use crate::bench::spec::{ImageRef, LoadSpec, RunOptions, ScenarioSpec};
 use crate::docker::image::BuiltImage;
 use crate::ingester::mode::Mode;
+use crate::load::Model;
 
 /// Refuses a key the map should not have, so that a typo does not pass silently.
 pub fn check_keys(map: &Map, known: &[&str], what: &str) -> Result<()> {
@@ -84,7 +85,103 @@ const SPEC_KEYS: &[&str] = &[
     "cpus",
     "ptrace",
     "schedule",
+    "load",
 ];
+
+const LOAD_KEYS: &[&str] = &[
+    "model",
+    "rate",
+    "connections",
+    "duration",
+    "warmup",
+    "timeout",
+    "path",
+    "port",
+    "ready_path",
+    "ready_timeout",
+    "cpuset",
+    "stop_grace",
+];
+
+/// `#{ model, rate, connections, duration, warmup, timeout, path, port, ready_path,
+/// ready_timeout, cpuset, stop_grace }`: a service scenario's load. `rate` alone means the
+/// open model; `model: "closed"` takes no rate.
+pub fn load_spec(value: &Dynamic) -> Result<LoadSpec> {
+    let map = value
+        .clone()
+        .try_cast::<Map>()
+        .ok_or_else(|| anyhow!("`load` must be a map such as #{{ rate: 100, duration: 10 }}"))?;
+    check_keys(&map, LOAD_KEYS, "the load")?;
+    let get = |key: &str| map.get(key);
+    let rate = get("rate").map(|v| {
+        number(v).ok_or_else(|| anyhow!("`rate` must be a number of requests per second"))
+    });
+    let model = match get("model")
+        .map(|v| string(v, "model"))
+        .transpose()?
+        .as_deref()
+    {
+        None | Some("open") => Model::Open {
+            rate: rate.ok_or_else(|| {
+                anyhow!("the load needs a `rate` (requests per second), or `model: \"closed\"`")
+            })??,
+        },
+        Some("closed") if rate.is_some() => {
+            bail!("the closed model takes no `rate`: it sends as fast as the service answers")
+        }
+        Some("closed") => Model::Closed,
+        Some(other) => bail!("`model` must be \"open\" or \"closed\", not \"{other}\""),
+    };
+    let secs = |key: &str, default: f64| -> Result<Duration> {
+        match get(key) {
+            Some(value) => seconds(value, key),
+            None => Ok(Duration::from_secs_f64(default)),
+        }
+    };
+    let path = match get("path") {
+        Some(value) => string(value, "path")?,
+        None => "/".to_string(),
+    };
+    let ready_path = get("ready_path")
+        .map(|v| string(v, "ready_path"))
+        .transpose()?;
+    for (key, given) in [("path", Some(&path)), ("ready_path", ready_path.as_ref())] {
+        if let Some(given) = given
+            && !given.starts_with('/')
+        {
+            bail!("`{key}` must start with /, as in \"/{given}\"");
+        }
+    }
+    let port = get("port")
+        .map(|v| {
+            v.as_int()
+                .ok()
+                .and_then(|p| u16::try_from(p).ok())
+                .filter(|p| *p > 0)
+                .ok_or_else(|| anyhow!("`port` must be a TCP port, 1 to 65535"))
+        })
+        .transpose()?;
+    let plan = crate::load::Plan {
+        model,
+        connections: get("connections")
+            .map(|v| count(v, "connections"))
+            .transpose()?
+            .unwrap_or(10),
+        warmup: secs("warmup", 5.0)?,
+        duration: secs("duration", 20.0)?,
+        timeout: secs("timeout", 10.0)?,
+    };
+    plan.validate()?;
+    Ok(LoadSpec {
+        plan,
+        path,
+        port,
+        ready_path,
+        ready_timeout: secs("ready_timeout", 60.0)?,
+        cpuset: get("cpuset").map(|v| v.to_string()),
+        stop_grace: secs("stop_grace", 30.0)?,
+    })
+}
 
 /// `#{ name, profiling, network, alias, env, cmd, timeout, cpuset, cpus, ptrace }`;
 /// `schedule` holds closures, and is read by `script::schedule` instead.
@@ -121,6 +218,7 @@ pub fn scenario_spec(map: &Map, default_name: &str) -> Result<ScenarioSpec> {
                 );
             }
             "ptrace" => spec.ptrace = flag(value, key)?,
+            "load" => spec.load = Some(load_spec(value)?),
             _ => unreachable!("keys are checked above"),
         }
     }

@@ -6,6 +6,7 @@
 mod ledger;
 mod resources;
 mod runs;
+mod service;
 
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};

@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use super::Session;
 use crate::bench::spec::ScenarioSpec;
-use crate::docker::image::{BuiltImage, ImageCommand};
+use crate::docker::image::{BuiltImage, ImageConfig};
 use crate::ingester::client::IngesterHandle;
 use crate::ingester::mode::Mode;
 use crate::ingester::stats::RunCounts;
@@ -19,7 +19,7 @@ pub(super) struct Resources {
     pub ingesters: Vec<IngesterHandle>,
     pub init_volume: Option<String>,
     /// Each image's entrypoint and cmd, read once.
-    pub images: HashMap<String, ImageCommand>,
+    pub images: HashMap<String, ImageConfig>,
     /// What stopped ingesters counted during the run in progress, by container id.
     pub carried: HashMap<String, RunCounts>,
 }
@@ -41,13 +41,19 @@ impl Session {
 
     /// The command a container of `image` runs: its entrypoint and cmd, or `cmd` instead.
     pub(super) fn argv_for(&self, image: &str, cmd: Option<&[String]>) -> Result<Vec<String>> {
-        if let Some(command) = self.resources().images.get(image) {
-            return Ok(command.argv(cmd));
+        Ok(self.image_config(image)?.argv(cmd))
+    }
+
+    /// The image's config, inspected once per session.
+    pub(super) fn image_config(&self, image: &str) -> Result<ImageConfig> {
+        if let Some(config) = self.resources().images.get(image) {
+            return Ok(config.clone());
         }
-        let command = self.with_docker(|docker| docker.image_command(image))?;
-        let argv = command.argv(cmd);
-        self.resources().images.insert(image.to_string(), command);
-        Ok(argv)
+        let config = self.with_docker(|docker| docker.image_config(image))?;
+        self.resources()
+            .images
+            .insert(image.to_string(), config.clone());
+        Ok(config)
     }
 
     pub(super) fn init_volume(&self) -> Result<String> {

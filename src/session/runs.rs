@@ -8,7 +8,7 @@ use anyhow::Result;
 use super::Session;
 use crate::bench::experiment::{Experiment, Runner, Step, Stopped};
 use crate::bench::result::BenchmarkResult;
-use crate::bench::spec::{ImageRef, RunOptions, ScenarioSpec};
+use crate::bench::spec::{ImageRef, RunOptions, SERVICE_ALIAS, ScenarioSpec};
 use crate::ingester::stats::RunCounts;
 use crate::measure::actions::{ScheduledAction, fire_during};
 use crate::measure::record::RunRecord;
@@ -28,11 +28,17 @@ impl Session {
         let image = self.pinned(image)?;
         let docker = self.docker()?.clone();
         let volume = self.init_volume()?;
+        let load = self.service_load(&image, spec)?;
         let name = self.next_name(&format!("{}-run", image.name));
+        let mut container = spec.container_plan(image.reference(), name, "benchmark");
+        if load.is_some() {
+            container.aliases.push(SERVICE_ALIAS.to_string());
+        }
         let plan = RunPlan {
-            container: spec.container_plan(image.reference(), name, "benchmark"),
+            container,
             argv: self.argv_for(image.reference(), spec.cmd.as_deref())?,
             timeout: spec.timeout.unwrap_or(options.timeout),
+            load,
         };
         let ingesters = self.ingesters_on(spec.network.as_deref());
         self.block_on(async {
