@@ -2,6 +2,7 @@
 
 pub mod experiment;
 pub mod figure;
+pub mod load_figure;
 pub mod overhead;
 pub mod result;
 pub mod schedule;

@@ -1,9 +1,12 @@
 //! A scenario against the baseline: the overhead of each figure, its interval and p-value,
 //! unpaired and paired by round.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::figure::Figure;
+use super::load_figure::LoadFigure;
 use crate::measure::record::{RunRecord, phase_names};
 use crate::stats::mann_whitney::{ratio_estimate, shift_estimate, u_test};
 use crate::stats::signed_rank::paired_ratio;
@@ -64,6 +67,9 @@ pub struct Overhead {
     /// Each phase against the same phase of the baseline, when runs mark phases.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phases: Vec<PhaseOverhead>,
+    /// Service runs: each load figure against the baseline's, by its key (`p99_ms`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub load: BTreeMap<String, Delta>,
 }
 
 /// One phase against the baseline's: the seconds it added (what start-up and shutdown
@@ -85,7 +91,7 @@ pub struct PhaseOverhead {
 }
 
 /// One figure's comparison with the baseline: the estimate, its 95% interval and the p-value.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Delta {
     pub pct: Option<f64>,
     pub ci_pct: Option<[f64; 2]>,
@@ -281,6 +287,16 @@ pub(super) fn overhead_against(
         overhead.set_delta(figure, compare_figure(base_runs, runs, figure));
     }
     overhead.phases = phase_overheads(base_runs, runs);
+    overhead.load = LoadFigure::ALL
+        .into_iter()
+        .filter_map(|figure| {
+            let values = |runs: &[&RunRecord]| -> Vec<f64> {
+                runs.iter().filter_map(|run| figure.of(run)).collect()
+            };
+            let delta = compare_values(&values(base_runs), &values(runs));
+            delta.pct.map(|_| (figure.key().to_string(), delta))
+        })
+        .collect();
     for figure in Figure::PAIRED {
         let (delta, pairs) = paired_figure(base_runs, runs, figure);
         overhead.set_paired(figure, delta);

@@ -1,8 +1,11 @@
 //! Results of an experiment, as written to JSON and shown in tables.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::figure::Figure;
+use super::load_figure::LoadFigure;
 pub use super::overhead::{Delta, Overhead};
 use super::overhead::{compare_figure, overhead_against};
 use super::warning::{MIN_RUNS_FOR_CI, Sway, Warning, merge_few_runs};
@@ -38,6 +41,12 @@ pub struct Summary {
     /// Median wall and CPU seconds of each phase, in the order phases first appear.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phases: Vec<PhaseSummary>,
+    /// Service runs: the spread of each load figure, by its key (`p99_ms`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub load: BTreeMap<String, Spread>,
+    /// Service runs: the median of failed requests per run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_errors: Option<f64>,
 }
 
 /// One phase's medians over a scenario's successful runs.
@@ -218,6 +227,7 @@ impl ScenarioResult {
     pub fn summarize(&mut self) {
         let ok = self.ok_runs();
         let spread_of = |figure: Figure| spread(&values_of(&ok, |run| figure.of(run)));
+        let spread_of_load = |figure: LoadFigure| spread(&values_of(&ok, |run| figure.of(run)));
         self.summary = Summary {
             ok_runs: ok.len(),
             failed_runs: self.runs.len() - ok.len(),
@@ -245,6 +255,13 @@ impl ScenarioResult {
                     name,
                 })
                 .collect(),
+            load: LoadFigure::ALL
+                .into_iter()
+                .filter_map(|figure| Some((figure.key().to_string(), spread_of_load(figure)?)))
+                .collect(),
+            load_errors: median_of(&ok, |run| {
+                run.load.as_ref().map(|l| l.report.error_count() as f64)
+            }),
         };
     }
 }

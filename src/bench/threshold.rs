@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use super::figure::Figure;
+use super::load_figure::LoadFigure;
 use super::result::{BenchmarkResult, ScenarioResult};
 
 /// Stands for every scenario except the baseline.
@@ -20,15 +21,24 @@ pub enum Metric {
     MaxRssPct,
     MaxMemPct,
     MinProfiles,
+    MaxP50Pct,
+    MaxP99Pct,
+    MaxCpuPerRequestPct,
+    /// The closed model's throughput against the baseline's, e.g. -5 for "at most 5% less".
+    MinThroughputPct,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 5] = [
+    pub const ALL: [Metric; 9] = [
         Metric::MaxWallPct,
         Metric::MaxCpuPct,
         Metric::MaxRssPct,
         Metric::MaxMemPct,
         Metric::MinProfiles,
+        Metric::MaxP50Pct,
+        Metric::MaxP99Pct,
+        Metric::MaxCpuPerRequestPct,
+        Metric::MinThroughputPct,
     ];
 
     pub fn key(self) -> &'static str {
@@ -38,6 +48,10 @@ impl Metric {
             Metric::MaxRssPct => "max_rss_pct",
             Metric::MaxMemPct => "max_mem_pct",
             Metric::MinProfiles => "min_profiles",
+            Metric::MaxP50Pct => "max_p50_pct",
+            Metric::MaxP99Pct => "max_p99_pct",
+            Metric::MaxCpuPerRequestPct => "max_cpu_per_request_pct",
+            Metric::MinThroughputPct => "min_throughput_pct",
         }
     }
 
@@ -51,27 +65,25 @@ impl Metric {
         }
     }
 
-    /// The figure whose overhead this limits; `None` for the profile count.
-    fn figure(self) -> Option<Figure> {
-        match self {
-            Metric::MaxWallPct => Some(Figure::Wall),
-            Metric::MaxCpuPct => Some(Figure::Cpu),
-            Metric::MaxRssPct => Some(Figure::Rss),
-            Metric::MaxMemPct => Some(Figure::Memory),
-            Metric::MinProfiles => None,
-        }
-    }
-
     fn value(self, scenario: &ScenarioResult) -> Option<f64> {
-        match self.figure() {
-            Some(figure) => scenario.overhead.as_ref()?.delta(figure).pct,
-            None => scenario.summary.ingester_profiles,
+        let figure = |figure: Figure| scenario.overhead.as_ref()?.delta(figure).pct;
+        let load = |figure: LoadFigure| scenario.overhead.as_ref()?.load.get(figure.key())?.pct;
+        match self {
+            Metric::MaxWallPct => figure(Figure::Wall),
+            Metric::MaxCpuPct => figure(Figure::Cpu),
+            Metric::MaxRssPct => figure(Figure::Rss),
+            Metric::MaxMemPct => figure(Figure::Memory),
+            Metric::MinProfiles => scenario.summary.ingester_profiles,
+            Metric::MaxP50Pct => load(LoadFigure::P50),
+            Metric::MaxP99Pct => load(LoadFigure::P99),
+            Metric::MaxCpuPerRequestPct => load(LoadFigure::CpuPerRequest),
+            Metric::MinThroughputPct => load(LoadFigure::Throughput),
         }
     }
 
     fn passes(self, value: f64, limit: f64) -> bool {
         match self {
-            Metric::MinProfiles => value >= limit,
+            Metric::MinProfiles | Metric::MinThroughputPct => value >= limit,
             _ => value <= limit,
         }
     }
@@ -83,6 +95,10 @@ impl Metric {
             Metric::MaxRssPct => format!("RSS overhead {value:+.1}%"),
             Metric::MaxMemPct => format!("container memory overhead {value:+.1}%"),
             Metric::MinProfiles => format!("{value:.0} profiles per run"),
+            Metric::MaxP50Pct => format!("p50 latency overhead {value:+.1}%"),
+            Metric::MaxP99Pct => format!("p99 latency overhead {value:+.1}%"),
+            Metric::MaxCpuPerRequestPct => format!("CPU per request overhead {value:+.1}%"),
+            Metric::MinThroughputPct => format!("throughput change {value:+.1}%"),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::format;
 use crate::bench::figure::Figure;
+use crate::bench::load_figure::LoadFigure;
 use crate::bench::result::BenchmarkResult;
 
 pub const HEADERS: [&str; 10] = [
@@ -134,6 +135,51 @@ pub fn phase_lines(result: &BenchmarkResult) -> Vec<String> {
         })
         .collect()
 }
+
+/// What each scenario did under load, one line each for service runs: the medians of the
+/// load figures, errors if any, and against the baseline each figure's overhead.
+pub fn load_lines(result: &BenchmarkResult) -> Vec<String> {
+    result
+        .scenarios
+        .iter()
+        .filter(|scenario| !scenario.summary.load.is_empty())
+        .map(|scenario| {
+            let s = &scenario.summary;
+            let mut parts: Vec<String> = LoadFigure::ALL
+                .iter()
+                .filter_map(|figure| {
+                    let spread = s.load.get(figure.key())?;
+                    Some(format!(
+                        "{} {} {}",
+                        figure.label(),
+                        format::plain_number(spread.median),
+                        figure.unit()
+                    ))
+                })
+                .collect();
+            if let Some(errors) = s.load_errors.filter(|e| *e > 0.0) {
+                parts.push(format!("{errors} failed requests/run"));
+            }
+            let mut line = format!("{}: {}", scenario.name, parts.join(", "));
+            if let Some(o) = &scenario.overhead {
+                let deltas: Vec<String> = LoadFigure::ALL
+                    .iter()
+                    .filter_map(|figure| {
+                        let delta = o.load.get(figure.key())?;
+                        Some(format!("{} {}", figure.label(), format::comparison(*delta)))
+                    })
+                    .collect();
+                if !deltas.is_empty() {
+                    line.push_str(&format!("; vs {}: {}", o.baseline, deltas.join(", ")));
+                }
+            }
+            line
+        })
+        .collect()
+}
+
+/// What the load lines are, said once above them.
+pub const LOAD_INTRO: &str = "under load (medians per run; overhead with 95% CI)";
 
 /// The phase whose cost is read as a percentage: the steady state between start-up and
 /// shutdown.

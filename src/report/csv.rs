@@ -3,6 +3,7 @@
 use anyhow::Result;
 
 use crate::bench::figure::Figure;
+use crate::bench::load_figure::LoadFigure;
 use crate::bench::result::{BenchmarkResult, Delta, ScenarioResult};
 use crate::stats::Spread;
 
@@ -148,6 +149,17 @@ fn header(phases: &[String]) -> Vec<String> {
             columns.push(format!("phase_{phase}_{column}"));
         }
     }
+    for figure in LoadFigure::ALL {
+        for column in [
+            "median", "ci_low", "ci_high", "mean", "stddev", "min", "max",
+        ] {
+            columns.push(format!("load_{}_{column}", figure.key()));
+        }
+        for column in ["overhead_pct", "ci_low_pct", "ci_high_pct", "p"] {
+            columns.push(format!("load_{}_{column}", figure.key()));
+        }
+    }
+    columns.push("load_errors_median".into());
     columns
 }
 
@@ -203,6 +215,18 @@ fn cells(result: &BenchmarkResult, scenario: &ScenarioResult, phases: &[String])
     for phase in phases {
         cells.extend(phase_cells(scenario, phase));
     }
+    for figure in LoadFigure::ALL {
+        let f = FigureColumns::from(s.load.get(figure.key()));
+        cells.extend(
+            [
+                f.median, f.ci_low, f.ci_high, f.mean, f.stddev, f.min, f.max,
+            ]
+            .map(text),
+        );
+        let delta = o.load.get(figure.key()).copied().unwrap_or_default();
+        cells.extend(delta_cells(delta));
+    }
+    cells.push(text(s.load_errors));
     cells
 }
 
@@ -341,7 +365,10 @@ mod tests {
                     || *h == "paired_rounds"
             })
             .collect();
-        assert_eq!(overhead_columns.len(), 4 * 4 + 2 + 2 * 4);
+        assert_eq!(
+            overhead_columns.len(),
+            4 * 4 + 2 + 2 * 4 + LoadFigure::ALL.len() * 4
+        );
         for row in rows.iter().filter(|row| row["scenario"] == "baseline") {
             for column in &overhead_columns {
                 assert_eq!(row[*column], "", "{column} of a baseline row");

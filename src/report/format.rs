@@ -56,6 +56,20 @@ fn plus_minus(spread: &crate::stats::Spread) -> String {
     }
 }
 
+/// A median of a load figure: three significant digits, no exponent.
+pub fn plain_number(value: f64) -> String {
+    let decimals = if value.abs() >= 100.0 {
+        0
+    } else if value.abs() >= 10.0 {
+        1
+    } else if value.abs() >= 1.0 {
+        2
+    } else {
+        3
+    };
+    format!("{value:.decimals$}")
+}
+
 /// A comparison as benchstat shows a delta (see `delta`).
 pub fn comparison(delta: Delta) -> String {
     self::delta(delta.pct, delta.ci_pct, delta.p)

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::Provenance;
+use crate::bench::load_figure::LoadFigure;
 use crate::bench::result::BenchmarkResult;
 use crate::measure::record::{RunRecord, phase_names};
 
@@ -54,6 +55,15 @@ fn figures(run: &RunRecord) -> Vec<String> {
     }
     if let Some(counts) = &run.ingester {
         figures.push(format!("{} profiles/op", counts.profiles));
+    }
+    for figure in LoadFigure::ALL {
+        if let Some(value) = figure.of(run) {
+            let unit = match figure {
+                LoadFigure::Throughput => "req/s".to_string(),
+                other => format!("{}-{}", other.label().replace('/', "-per-"), other.unit()),
+            };
+            figures.push(format!("{value:.6} {unit}"));
+        }
     }
     for name in phase_names(&[run]) {
         let Some((wall, cpu)) = run.phase(&name) else {

@@ -71,6 +71,13 @@ pub fn render(provenance: &Provenance, results: &[BenchmarkResult], breaches: &[
                 let _ = writeln!(out, "- {}", escape(&line));
             }
         }
+        let load = cells::load_lines(result);
+        if !load.is_empty() {
+            let _ = writeln!(out, "\nThe service {}:\n", cells::LOAD_INTRO);
+            for line in load {
+                let _ = writeln!(out, "- {}", escape(&line));
+            }
+        }
         let paired = cells::paired_lines(result);
         if !paired.is_empty() {
             let _ = writeln!(out, "\nOverhead {}:\n", cells::PAIRED_INTRO);

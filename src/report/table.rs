@@ -56,6 +56,13 @@ pub fn render_at(result: &BenchmarkResult, width: Option<u16>) -> String {
             text.push_str(&format!("\n{}", wrap("  ", &line, width, 4)));
         }
     }
+    let load = cells::load_lines(result);
+    if !load.is_empty() {
+        text.push_str(&format!("\n{}:", cells::LOAD_INTRO));
+        for line in load {
+            text.push_str(&format!("\n{}", wrap("  ", &line, width, 4)));
+        }
+    }
     let paired = cells::paired_lines(result);
     if !paired.is_empty() {
         text.push_str(&format!("\n{}:", cells::PAIRED_INTRO));
