@@ -306,3 +306,38 @@ pub fn image(value: &Dynamic) -> Result<ImageRef> {
         id: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<LoadSpec> {
+        let engine = rhai::Engine::new();
+        let value: Dynamic = engine.eval(text).unwrap();
+        load_spec(&value)
+    }
+
+    #[test]
+    fn a_load_takes_a_rate_or_the_closed_model_and_defaults_the_rest() {
+        let open = load("#{ rate: 50 }").unwrap();
+        assert_eq!(open.plan.model, Model::Open { rate: 50.0 });
+        assert_eq!(open.plan.connections, 10);
+        assert_eq!(open.path, "/");
+        assert_eq!(open.ready_path, None);
+        let closed = load(r#"#{ model: "closed", connections: 4, path: "/api?x=1" }"#).unwrap();
+        assert_eq!(closed.plan.model, Model::Closed);
+        assert_eq!(closed.path, "/api?x=1");
+        for (bad, says) in [
+            ("#{ duration: 5 }", "needs a `rate`"),
+            (r#"#{ model: "closed", rate: 5 }"#, "takes no `rate`"),
+            (r#"#{ model: "fast" }"#, "\"open\" or \"closed\""),
+            (r#"#{ rate: 5, path: "api" }"#, "must start with /"),
+            ("#{ rate: 5, port: 70000 }", "TCP port"),
+            ("#{ rate: 0 }", "the rate must be above 0"),
+            ("#{ rate: 5, conections: 2 }", "unknown key `conections`"),
+        ] {
+            let error = load(bad).unwrap_err().to_string();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
+    }
+}

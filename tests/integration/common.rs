@@ -94,6 +94,19 @@ pub fn probe_benchmark(name: &str, default_cmd: &[&str]) -> PathBuf {
     dir
 }
 
+/// A service benchmark of the probe (`probe serve ...`): labelled a service, port 8080.
+pub fn service_benchmark(name: &str, cmd: &[&str]) -> PathBuf {
+    let dir = probe_benchmark(name, cmd);
+    let dockerfile = dir.join("Dockerfile");
+    let text = std::fs::read_to_string(&dockerfile).unwrap();
+    std::fs::write(
+        &dockerfile,
+        format!("{text}LABEL io.pyrobench.kind=service\nEXPOSE 8080\n"),
+    )
+    .unwrap();
+    dir
+}
+
 /// Writes a script into a scratch folder and returns its path.
 pub fn script(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("test.rhai");

@@ -9,4 +9,5 @@ mod engine;
 mod ingester;
 mod reports;
 mod scripts;
+mod service;
 mod sharing;
