@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The main job: build pyrobench, make the offline base images the benchmarks need, and run
-# scripts/default.rhai over every folder in benchmarks/.
+# scripts/default.rhai over every batch folder in benchmarks/ and scripts/service.rhai over
+# every service folder.
 #
 #   ./run-all.sh [pyrobench options...]      e.g. ./run-all.sh --runs 5
 #
-# Results go to run-all.json (set PYROBENCH_JSON to change it).
+# Results go to run-all.json and run-all-services.json (set PYROBENCH_JSON and
+# PYROBENCH_SERVICES_JSON to change them).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,9 +20,27 @@ if [ "${#suites[@]}" -gt 0 ]; then
     scripts/base-image.sh "${suites[@]}"
 fi
 
-benchmarks=()
+# Batch folders go to the default comparison, service folders (LABEL io.pyrobench.kind=service)
+# to scripts/service.rhai.
+batch=()
+services=()
 for dir in benchmarks/*/; do
-    [ -f "$dir/Dockerfile" ] && benchmarks+=("${dir%/}")
+    [ -f "$dir/Dockerfile" ] || continue
+    if grep -qE '^LABEL.*io\.pyrobench\.kind=service' "$dir/Dockerfile"; then
+        services+=("${dir%/}")
+    else
+        batch+=("${dir%/}")
+    fi
 done
 
-exec "$bin" scripts/default.rhai "${benchmarks[@]}" --json "${PYROBENCH_JSON:-run-all.json}" "$@"
+status=0
+if [ "${#batch[@]}" -gt 0 ]; then
+    "$bin" scripts/default.rhai "${batch[@]}" --json "${PYROBENCH_JSON:-run-all.json}" "$@" || status=$?
+fi
+# An interrupt stops everything; a breached threshold or a failure still lets the services run.
+[ "$status" -eq 130 ] && exit 130
+if [ "${#services[@]}" -gt 0 ]; then
+    "$bin" scripts/service.rhai "${services[@]}" \
+        --json "${PYROBENCH_SERVICES_JSON:-run-all-services.json}" "$@" || status=$?
+fi
+exit "$status"
