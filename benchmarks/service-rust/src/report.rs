@@ -5,14 +5,16 @@
 //! together.
 //!
 //! The order document for N is made once per N and kept (see `main.rs`); every
-//! request parses it again into `serde_json::Value` (the counterpart of Python's
-//! dicts and lists), walks it, fills two hash maps with owned keys, sorts, takes
-//! percentiles and serializes the answer.
+//! request parses it again, into typed structs with owned strings (serde derive, as
+//! a Rust service would; Python's counterpart is json.loads into dicts and lists),
+//! walks it, fills two hash maps with owned keys, sorts, takes percentiles and
+//! serializes the answer.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use serde_json::{json, Value};
+use serde::Deserialize;
+use serde_json::json;
 
 pub const MAX_ITEMS: u32 = 100_000;
 const CUSTOMERS: u64 = 50;
@@ -85,32 +87,31 @@ fn percentile(sorted: &[u64], p: usize) -> u64 {
     sorted[rank.max(1) - 1]
 }
 
-fn field<'a>(v: &'a Value, key: &str) -> Result<&'a Value, String> {
-    v.get(key).ok_or_else(|| format!("missing field {key:?}"))
+/// The order document as a Rust service would read it: typed, with owned strings.
+/// Fields not named here (`id`) are skipped by the parser.
+#[derive(Deserialize)]
+struct Document {
+    orders: Vec<Order>,
 }
 
-fn int(v: &Value, key: &str) -> Result<u64, String> {
-    field(v, key)?
-        .as_u64()
-        .ok_or_else(|| format!("field {key:?} is not an unsigned integer"))
+#[derive(Deserialize)]
+struct Order {
+    customer: String,
+    status: String,
+    lines: Vec<Line>,
 }
 
-fn text<'a>(v: &'a Value, key: &str) -> Result<&'a str, String> {
-    field(v, key)?
-        .as_str()
-        .ok_or_else(|| format!("field {key:?} is not a string"))
-}
-
-fn array<'a>(v: &'a Value, key: &str) -> Result<&'a Vec<Value>, String> {
-    field(v, key)?
-        .as_array()
-        .ok_or_else(|| format!("field {key:?} is not an array"))
+#[derive(Deserialize)]
+struct Line {
+    sku: String,
+    qty: u64,
+    price_cents: u64,
 }
 
 /// Parse an order document and answer its summary as JSON bytes.
 pub fn report(document: &str) -> Result<Vec<u8>, String> {
-    let doc: Value = serde_json::from_str(document).map_err(|e| e.to_string())?;
-    let orders = array(&doc, "orders")?;
+    let doc: Document = serde_json::from_str(document).map_err(|e| e.to_string())?;
+    let orders = &doc.orders;
     let mut revenue: u64 = 0;
     let mut refunded: u64 = 0;
     let mut refunded_orders: u64 = 0;
@@ -118,25 +119,19 @@ pub fn report(document: &str) -> Result<Vec<u8>, String> {
     let mut per_customer: HashMap<String, (u64, u64)> = HashMap::new(); // orders, cents
     let mut per_sku: HashMap<String, u64> = HashMap::new(); // quantity
     for order in orders {
-        let lines = array(order, "lines")?;
-        let mut total = 0;
-        for line in lines {
-            total += int(line, "qty")? * int(line, "price_cents")?;
-        }
-        if text(order, "status")? == "refunded" {
+        let total: u64 = order.lines.iter().map(|l| l.qty * l.price_cents).sum();
+        if order.status == "refunded" {
             refunded += total;
             refunded_orders += 1;
             continue;
         }
         revenue += total;
         totals.push(total);
-        let c = per_customer
-            .entry(text(order, "customer")?.to_string())
-            .or_default();
+        let c = per_customer.entry(order.customer.clone()).or_default();
         c.0 += 1;
         c.1 += total;
-        for line in lines {
-            *per_sku.entry(text(line, "sku")?.to_string()).or_default() += int(line, "qty")?;
+        for line in &order.lines {
+            *per_sku.entry(line.sku.clone()).or_default() += line.qty;
         }
     }
 
