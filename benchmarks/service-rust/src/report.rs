@@ -1,6 +1,7 @@
 //! The work behind `GET /api/report`: identical, output byte for byte, to
 //! benchmarks/service-python/report.py. The same generator (splitmix64 seeded with
-//! N), the same order document (even its JSON text), the same aggregates and the
+//! N), the same order document (its JSON text written field for field as Python's
+//! json.dumps writes it), the same aggregates and the
 //! same answer (compact JSON, keys sorted, integers only, ASCII only). Change both
 //! together.
 //!
@@ -39,8 +40,8 @@ impl SplitMix64 {
     }
 }
 
-/// The JSON text of `n` order records, deterministic in `n` (the same bytes as
-/// Python's `json.dumps(..., separators=(",", ":"))` of the same records).
+/// The JSON text of `n` order records, deterministic in `n` (the same key order and
+/// compact separators as Python's `json.dumps(..., separators=(",", ":"))`).
 pub fn order_document(n: u32) -> String {
     let mut rng = SplitMix64(u64::from(n));
     let mut out = String::with_capacity(n as usize * 170 + 16);
