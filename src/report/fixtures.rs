@@ -256,6 +256,62 @@ pub fn timed() -> BenchmarkResult {
     result
 }
 
+/// A service run of latency `p50_ms` (the other percentiles 2, 4, 8 and 10 times it) and
+/// `cpu_per_request_ms`, at 100 requests/s.
+pub fn loaded_run(round: usize, p50_ms: f64, cpu_per_request_ms: f64) -> RunRecord {
+    let report = crate::load::LoadReport {
+        model: crate::load::Model::Open { rate: 100.0 },
+        connections: 4,
+        warmup_s: 1.0,
+        duration_s: 10.0,
+        requests: 1000,
+        ok: 1000,
+        errors: BTreeMap::new(),
+        rate: 100.0,
+        latency_ms: Some(crate::load::LatencyMs {
+            p50: p50_ms,
+            p90: 2.0 * p50_ms,
+            p99: 4.0 * p50_ms,
+            p999: 8.0 * p50_ms,
+            max: 10.0 * p50_ms,
+        }),
+        window_unix_s: [1.0, 11.0],
+        ready_s: Some(0.2),
+    };
+    RunRecord {
+        load: Some(crate::measure::window::LoadRecord {
+            cpu_s: Some(cpu_per_request_ms),
+            cpu_per_request_ms: Some(cpu_per_request_ms),
+            memory_peak_bytes: Some(30 * MIB),
+            report,
+        }),
+        ..run(round, 12.0, 10.0 * cpu_per_request_ms, 30 * MIB)
+    }
+}
+
+/// A service under load: a `baseline` of 3 runs with p50 1.0, 1.1, 1.2 ms and 1 ms of CPU
+/// per request, and a `pyroscope agent` 50% slower and costlier.
+pub fn loaded() -> BenchmarkResult {
+    let scenario_of = |factor: f64| -> Vec<RunRecord> {
+        (1..=3)
+            .map(|round| loaded_run(round, factor * (0.9 + 0.1 * round as f64), factor))
+            .collect()
+    };
+    let mut result = BenchmarkResult {
+        image_id: None,
+        name: "service-timed".into(),
+        image: "pyrobench/service-timed:latest".into(),
+        scenarios: vec![
+            scenario("baseline", false, scenario_of(1.0)),
+            scenario("pyroscope agent", true, scenario_of(1.5)),
+        ],
+        complete: true,
+        warnings: Vec::new(),
+    };
+    result.finalize(None);
+    result
+}
+
 /// A limit on the agent's CPU overhead, breached, and one on its profiles, passed.
 pub fn checks(result: &BenchmarkResult) -> Vec<Check> {
     let agent = &result.scenarios[1];

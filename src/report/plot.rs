@@ -1,7 +1,9 @@
 //! The SVG plot: every run of every scenario as a point, the median as a bar, and the
 //! baseline's 95% interval as a band across each panel; under it, when the runs have
-//! timelines, CPU and memory over time (`timeline`).
+//! timelines, CPU and memory over time (`timeline`), and for a loaded service its latency
+//! percentiles (`latency`).
 
+mod latency;
 mod timeline;
 
 use anyhow::{Result, anyhow};
@@ -129,9 +131,11 @@ fn draw_panel<DB: DrawingBackend>(
 /// when its runs have timelines, a second row: CPU and memory over time.
 pub fn render(results: &[BenchmarkResult]) -> Result<String> {
     let timelines: Vec<Option<timeline::Row>> = results.iter().map(timeline::Row::of).collect();
+    let latencies: Vec<Option<latency::Row>> = results.iter().map(latency::Row::of).collect();
     let mut svg = String::new();
     {
-        let rows = results.len() + timelines.iter().flatten().count();
+        let rows =
+            results.len() + timelines.iter().flatten().count() + latencies.iter().flatten().count();
         let size = (
             PANEL_WIDTH * Figure::ALL.len() as u32,
             PANEL_HEIGHT * rows.max(1) as u32,
@@ -141,7 +145,7 @@ pub fn render(results: &[BenchmarkResult]) -> Result<String> {
         root.fill(&WHITE).map_err(|e| fail(&e))?;
         let areas = root.split_evenly((rows.max(1), 1));
         let mut areas = areas.iter();
-        for (result, row) in results.iter().zip(&timelines) {
+        for ((result, row), latency) in results.iter().zip(&timelines).zip(&latencies) {
             let Some(area) = areas.next() else { break };
             let panels = area.split_evenly((1, Figure::ALL.len()));
             for (panel, figure) in panels.iter().zip(Figure::ALL) {
@@ -154,6 +158,13 @@ pub fn render(results: &[BenchmarkResult]) -> Result<String> {
                 let halves = area.split_evenly((1, 2));
                 timeline::draw(&halves[0], row, timeline::Kind::Cpu).map_err(|e| fail(&e))?;
                 timeline::draw(&halves[1], row, timeline::Kind::Memory).map_err(|e| fail(&e))?;
+            }
+            // A loaded service's latency percentiles take a row of their own.
+            if let Some(latency) = latency
+                && let Some(area) = areas.next()
+            {
+                let halves = area.split_evenly((1, 2));
+                latency::draw(&halves[0], latency).map_err(|e| fail(&e))?;
             }
         }
         root.present().map_err(|e| fail(&e))?;
@@ -321,6 +332,22 @@ mod tests {
             run.timeline = None;
         }
         assert!(timeline::representative(&agent).is_none());
+    }
+
+    #[test]
+    fn a_loaded_service_adds_a_row_of_latency_percentiles() {
+        let results = [crate::report::fixtures::loaded(), complete()];
+        let svg = render(&results).unwrap();
+        assert!(svg.contains(&format!("height=\"{}\"", 3 * PANEL_HEIGHT)));
+        assert_eq!(count(&svg, "service-timed: latency under load"), 1);
+        assert_eq!(count(&svg, "fibonacci-rust: latency under load"), 0);
+        for label in ["\np50\n", "\np99.9\n", "\nmax\n", "\nms (log)\n"] {
+            assert_eq!(count(&svg, label), 1, "{label}");
+        }
+        // A faint line per run, a bold one per scenario (its legend has one more).
+        let agent = crate::report::fixtures::loaded().scenarios[1].runs.len();
+        assert!(count(&svg, "\npyroscope agent\n") >= 1 + Figure::ALL.len());
+        assert_eq!(agent, 3);
     }
 
     #[test]
