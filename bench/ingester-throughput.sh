@@ -46,24 +46,8 @@ LUA
 
 "$bin" ingester --port "$ingest_port" --control-port "$control_port" 2>/dev/null &
 pids+=($!)
-mkdir -p "$tmp/nginx/logs"
-cat >"$tmp/nginx/nginx.conf" <<CONF
-worker_processes 2;
-error_log $tmp/nginx/logs/error.log;
-pid $tmp/nginx/nginx.pid;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $tmp/nginx;
-    client_max_body_size 16m;
-    server {
-        listen 127.0.0.1:$nginx_port reuseport;
-        location / { return 200; }
-    }
-}
-CONF
-nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' 2>/dev/null &
-pids+=($!)
+source bench/nginx.sh
+pids+=("$(start_nginx "$nginx_port" "$tmp/nginx")")
 sleep 1
 ingester_pid=${pids[0]}
 nginx_workers=$(pgrep -P "${pids[1]}" | tr '\n' ' ')

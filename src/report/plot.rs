@@ -43,6 +43,18 @@ fn band(result: &BenchmarkResult, figure: Figure) -> Option<(f64, f64)> {
     })
 }
 
+/// An x axis of categories at 0, 1, 2...: each whole x gets its name, nothing else a label.
+fn category_label(names: Vec<String>) -> impl Fn(&f64) -> String {
+    move |x: &f64| {
+        let nearest = x.round();
+        if (x - nearest).abs() < 1e-6 && nearest >= 0.0 {
+            names.get(nearest as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+}
+
 fn palette(index: usize) -> RGBColor {
     const COLORS: [RGBColor; 6] = [
         RGBColor(31, 119, 180),
@@ -74,15 +86,7 @@ fn draw_panel<DB: DrawingBackend>(
         (0.0, 1.0)
     };
     let count = result.scenarios.len().max(1);
-    let names: Vec<String> = result.scenarios.iter().map(|s| s.name.clone()).collect();
-    let label = move |x: &f64| {
-        let nearest = x.round();
-        if (x - nearest).abs() < 1e-6 && nearest >= 0.0 {
-            names.get(nearest as usize).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
+    let label = category_label(result.scenarios.iter().map(|s| s.name.clone()).collect());
     let mut chart = ChartBuilder::on(area)
         .caption(
             format!(

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::palette;
+use super::{category_label, palette};
 use crate::bench::result::BenchmarkResult;
 use crate::load::LatencyMs;
 
@@ -70,15 +70,7 @@ pub fn draw<DB: DrawingBackend>(
     } else {
         (0.1, 10.0)
     };
-    let label = |x: &f64| {
-        let nearest = x.round();
-        let index = nearest as usize;
-        if (x - nearest).abs() < 1e-6 && nearest >= 0.0 && index < PERCENTILES.len() {
-            PERCENTILES[index].to_string()
-        } else {
-            String::new()
-        }
-    };
+    let label = category_label(PERCENTILES.map(String::from).to_vec());
     let mut chart = ChartBuilder::on(area)
         .caption(
             format!(
