@@ -26,7 +26,8 @@ batch=()
 services=()
 for dir in benchmarks/*/; do
     [ -f "$dir/Dockerfile" ] || continue
-    if grep -qE '^LABEL.*io\.pyrobench\.kind=service' "$dir/Dockerfile"; then
+    # The label may sit on a continuation line of a multi-line LABEL.
+    if grep -qE '(^|[[:space:]])io\.pyrobench\.kind=service([[:space:]]|$)' "$dir/Dockerfile"; then
         services+=("${dir%/}")
     else
         batch+=("${dir%/}")

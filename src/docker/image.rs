@@ -17,6 +17,8 @@ pub struct BuiltImage {
     pub name: String,
     pub tag: String,
     pub id: String,
+    /// Labelled `io.pyrobench.kind=service`: measured under load, not to its exit.
+    pub service: bool,
 }
 
 /// Label that makes a benchmark a service: `LABEL io.pyrobench.kind=service`.
@@ -35,6 +37,11 @@ pub struct ImageConfig {
 }
 
 impl ImageConfig {
+    /// Labelled `io.pyrobench.kind=service`.
+    pub fn is_service(&self) -> bool {
+        self.labels.get(KIND_LABEL).map(String::as_str) == Some("service")
+    }
+
     /// The argv a container runs, with `cmd` replacing the image's CMD when given, as
     /// `docker run IMAGE CMD...` does.
     pub fn argv(&self, cmd_override: Option<&[String]>) -> Vec<String> {
@@ -203,7 +210,13 @@ impl DockerHost {
             }
         }
         let id = self.image_id(&tag).await?;
-        Ok(BuiltImage { name, tag, id })
+        let service = self.image_config(&id).await?.is_service();
+        Ok(BuiltImage {
+            name,
+            tag,
+            id,
+            service,
+        })
     }
 
     pub async fn image_id(&self, reference: &str) -> Result<String> {

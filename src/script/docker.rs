@@ -18,6 +18,9 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
         .register_get("name", |image: &mut BuiltImage| image.name.clone())
         .register_get("tag", |image: &mut BuiltImage| image.tag.clone())
         .register_get("id", |image: &mut BuiltImage| image.id.clone())
+        .register_get("kind", |image: &mut BuiltImage| {
+            if image.service { "service" } else { "batch" }.to_string()
+        })
         .register_fn("to_string", |image: &mut BuiltImage| image.tag.clone());
 
     let s = session.clone();

@@ -21,7 +21,7 @@ impl Session {
     ) -> Result<Option<ServiceLoad>> {
         let config = self.image_config(image.reference())?;
         let Some(load) = &spec.load else {
-            if is_service(&config) {
+            if config.is_service() {
                 bail!(
                     "{} is a service (LABEL {KIND_LABEL}=service): give scenario `{}` a \
                      `load`, as scripts/service.rhai does",
@@ -60,10 +60,6 @@ impl Session {
             stop_grace: load.stop_grace,
         }))
     }
-}
-
-fn is_service(config: &ImageConfig) -> bool {
-    config.labels.get(KIND_LABEL).map(String::as_str) == Some("service")
 }
 
 fn service_port(config: &ImageConfig, load: &LoadSpec, name: &str) -> Result<u16> {
