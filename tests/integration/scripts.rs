@@ -39,6 +39,7 @@ fn every_shipped_script_passes_check() {
         "scripts/fault-matrix.rhai",
         "scripts/outage.rhai",
         "scripts/steady-state.rhai",
+        "scripts/service.rhai",
         "bench/accuracy.rhai",
     ] {
         Pyrobench::new()

@@ -207,3 +207,50 @@ fn a_service_needs_a_load_and_a_load_needs_a_network() {
     );
     assert_nothing_left(&finished);
 }
+
+#[test]
+fn the_shipped_service_script_loads_a_service_and_skips_a_batch_folder() {
+    let _one = exclusive();
+    let service = service_benchmark("service-shipped", &["serve", "500"]);
+    let batch = probe_benchmark("service-shipped-batch", &["true"]);
+    let json = scratch("service-shipped-out").join("out.json");
+    let finished = Pyrobench::new()
+        .arg(repo().join("scripts/service.rhai"))
+        .arg(&service)
+        .arg(&batch)
+        .args(["--runs", "1", "--set", "path=/", "--set", "duration=1"])
+        .args(["--set", "warmup=0.5", "--set", "rate=50", "--json"])
+        .arg(&json)
+        .run();
+    finished.assert_success();
+    assert_nothing_left(&finished);
+    assert!(
+        finished.stdout.contains(
+            "service-shipped-batch: not a service (no LABEL io.pyrobench.kind=service), skipped"
+        ),
+        "{}",
+        finished.stdout
+    );
+    let json = read_json(&json);
+    // The rate experiment, then saturation, for the one service.
+    let names: Vec<&str> = json["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["scenarios"].as_array().unwrap())
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "baseline",
+            "ingester up",
+            "ingester down",
+            "baseline (saturated)",
+            "ingester up (saturated)"
+        ]
+    );
+    let saturated = &scenario(&json, 1, "ingester up (saturated)")["runs"][0]["load"];
+    assert_eq!(saturated["model"], "closed", "{saturated}");
+    assert!(saturated["rate"].as_f64().unwrap() > 100.0, "{saturated}");
+}
