@@ -201,7 +201,7 @@ fn outage_stops_the_ingester_mid_run_and_shows_the_recovery() {
         &[
             "runs=1",
             "warmup=0",
-            "env=FIBONACCI_N=37",
+            "env=FIBONACCI_N=39",
             "outage_at=1.0",
             "outage_for=1.5",
         ],
@@ -223,7 +223,8 @@ fn outage_stops_the_ingester_mid_run_and_shows_the_recovery() {
             "nothing can arrive while the ingester is stopped: {event}"
         );
     }
-    // FIBONACCI_N=37 outlasts the outage, so the ingester came back during the run.
+    // FIBONACCI_N=39 (about 5 s here, 2026-12-01) outlasts the outage by far, so the
+    // ingester came back during the run even on a fast machine (N=37 took 1.9 s).
     assert_eq!(actions[1]["during_run"], true, "{run}");
     assert_resumed_after(timeline, back, &finished.stdout);
     let calibration = &json["benchmarks"][1];
@@ -246,7 +247,7 @@ fn outage_stops_the_ingester_mid_run_and_shows_the_recovery() {
     );
 }
 
-/// outage.rhai with `kind` on fibonacci, long enough (FIBONACCI_N=37) to outlast the
+/// outage.rhai with `kind` on fibonacci, long enough (FIBONACCI_N=39) to outlast the
 /// outage: the outage run's actions and timeline, and the times it went away and came back.
 fn outage_of_kind(kind: &str) -> (Vec<serde_json::Value>, f64, f64, String) {
     let (finished, json) = fibonacci_with(
@@ -255,7 +256,7 @@ fn outage_of_kind(kind: &str) -> (Vec<serde_json::Value>, f64, f64, String) {
         &[
             "runs=1",
             "warmup=0",
-            "env=FIBONACCI_N=37",
+            "env=FIBONACCI_N=39",
             "outage_at=1.0",
             "outage_for=1.5",
             &format!("kind={kind}"),
