@@ -171,7 +171,11 @@ impl Overhead {
 }
 
 fn values_of(runs: &[&RunRecord], figure: Figure) -> Vec<f64> {
-    runs.iter().filter_map(|run| figure.of(run)).collect()
+    values_by(runs, |run| figure.of(run))
+}
+
+fn values_by(runs: &[&RunRecord], of: impl Fn(&RunRecord) -> Option<f64>) -> Vec<f64> {
+    runs.iter().filter_map(|run| of(run)).collect()
 }
 
 /// Overhead, its interval and p-value of `other` against `base` for one figure.
@@ -290,9 +294,7 @@ pub(super) fn overhead_against(
     overhead.load = LoadFigure::ALL
         .into_iter()
         .filter_map(|figure| {
-            let values = |runs: &[&RunRecord]| -> Vec<f64> {
-                runs.iter().filter_map(|run| figure.of(run)).collect()
-            };
+            let values = |runs: &[&RunRecord]| values_by(runs, |run| figure.of(run));
             let delta = compare_values(&values(base_runs), &values(runs));
             delta.pct.map(|_| (figure.key().to_string(), delta))
         })

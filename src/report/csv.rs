@@ -18,6 +18,21 @@ struct FigureColumns {
     max: Option<f64>,
 }
 
+impl FigureColumns {
+    fn cells(&self) -> [String; 7] {
+        [
+            self.median,
+            self.ci_low,
+            self.ci_high,
+            self.mean,
+            self.stddev,
+            self.min,
+            self.max,
+        ]
+        .map(text)
+    }
+}
+
 impl From<Option<&Spread>> for FigureColumns {
     fn from(spread: Option<&Spread>) -> Self {
         let Some(s) = spread else {
@@ -106,6 +121,13 @@ fn phase_cells(scenario: &ScenarioResult, name: &str) -> Vec<String> {
     cells
 }
 
+/// A spread's columns, after its figure's name, in the order `FigureColumns::cells` gives.
+const SPREAD_COLUMNS: [&str; 7] = [
+    "median", "ci_low", "ci_high", "mean", "stddev", "min", "max",
+];
+/// A comparison's columns, in the order `delta_cells` gives.
+const DELTA_COLUMNS: [&str; 4] = ["overhead_pct", "ci_low_pct", "ci_high_pct", "p"];
+
 /// The csv crate cannot flatten nested structs, so the columns are spelt out.
 fn header(phases: &[String]) -> Vec<String> {
     let mut columns: Vec<String> = [
@@ -121,15 +143,13 @@ fn header(phases: &[String]) -> Vec<String> {
     .map(String::from)
     .to_vec();
     for figure in Figure::ALL {
-        for column in [
-            "median", "ci_low", "ci_high", "mean", "stddev", "min", "max",
-        ] {
+        for column in SPREAD_COLUMNS {
             columns.push(format!("{}_{column}", figure.column()));
         }
     }
     columns.push("baseline".into());
     for figure in Figure::ALL {
-        for column in ["overhead_pct", "ci_low_pct", "ci_high_pct", "p"] {
+        for column in DELTA_COLUMNS {
             columns.push(format!("{}_{column}", figure.key()));
         }
     }
@@ -150,12 +170,10 @@ fn header(phases: &[String]) -> Vec<String> {
         }
     }
     for figure in LoadFigure::ALL {
-        for column in [
-            "median", "ci_low", "ci_high", "mean", "stddev", "min", "max",
-        ] {
+        for column in SPREAD_COLUMNS {
             columns.push(format!("load_{}_{column}", figure.key()));
         }
-        for column in ["overhead_pct", "ci_low_pct", "ci_high_pct", "p"] {
+        for column in DELTA_COLUMNS {
             columns.push(format!("load_{}_{column}", figure.key()));
         }
     }
@@ -192,12 +210,7 @@ fn cells(result: &BenchmarkResult, scenario: &ScenarioResult, phases: &[String])
     ];
     for figure in Figure::ALL {
         let f = FigureColumns::from(s.spread(figure));
-        cells.extend(
-            [
-                f.median, f.ci_low, f.ci_high, f.mean, f.stddev, f.min, f.max,
-            ]
-            .map(text),
-        );
+        cells.extend(f.cells());
     }
     let o = scenario.overhead.clone().unwrap_or_default();
     cells.push(o.baseline.clone());
@@ -217,12 +230,7 @@ fn cells(result: &BenchmarkResult, scenario: &ScenarioResult, phases: &[String])
     }
     for figure in LoadFigure::ALL {
         let f = FigureColumns::from(s.load.get(figure.key()));
-        cells.extend(
-            [
-                f.median, f.ci_low, f.ci_high, f.mean, f.stddev, f.min, f.max,
-            ]
-            .map(text),
-        );
+        cells.extend(f.cells());
         let delta = o.load.get(figure.key()).copied().unwrap_or_default();
         cells.extend(delta_cells(delta));
     }
