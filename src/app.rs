@@ -137,7 +137,7 @@ async fn load(args: LoadArgs) -> Result<i32> {
     if let Some(path) = &args.body {
         let body = std::fs::read(path)
             .with_context(|| format!("cannot read --body {}", path.display()))?;
-        spec = spec.post(body.into(), &args.content_type);
+        spec = spec.post(body.into(), &args.content_type)?;
     }
     let spec = Arc::new(spec);
     let ready_limit = Duration::try_from_secs_f64(args.ready_timeout)

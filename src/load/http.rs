@@ -1,20 +1,17 @@
 //! The real target: one HTTP/1.1 connection, kept alive, sending `GET` (or a fixed `POST`
-//! body) to one URL. A broken connection is opened again on the next request.
+//! body) to one URL. A broken connection is opened again on the next request. The bytes
+//! on the wire are `wire`'s.
 
 use std::net::SocketAddr;
 
 use anyhow::{Context, Result, bail};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty, Full, combinators::BoxBody};
-use hyper::client::conn::http1::{SendRequest, handshake};
-use hyper::header::{CONTENT_TYPE, HOST};
-use hyper::{Method, Request, Uri};
-use hyper_util::rt::TokioIo;
+use hyper::{Method, Uri};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::driver::{Outcome, Target};
-
-type Body = BoxBody<Bytes, std::convert::Infallible>;
+use super::wire::{Answer, Decoder, MAX_HEAD};
 
 /// What every connection sends.
 #[derive(Debug, Clone)]
@@ -61,50 +58,105 @@ impl RequestSpec {
     }
 
     /// The same URL, sent as a `POST` of `body`.
-    pub fn post(self, body: Bytes, content_type: &str) -> Self {
-        Self {
+    pub fn post(self, body: Bytes, content_type: &str) -> Result<Self> {
+        if hyper::header::HeaderValue::from_str(content_type).is_err() {
+            bail!(
+                "--content-type {content_type:?} cannot be a header value: give one like application/json"
+            );
+        }
+        Ok(Self {
             method: Method::POST,
             body: Some((body, content_type.to_string())),
             ..self
-        }
+        })
     }
 
-    fn request(&self) -> Request<Body> {
-        let builder = Request::builder()
-            .method(self.method.clone())
-            .uri(self.path.as_str())
-            .header(HOST, self.authority.as_str());
-        let request = match &self.body {
-            Some((body, content_type)) => builder
-                .header(CONTENT_TYPE, content_type.as_str())
-                .body(Full::new(body.clone()).boxed()),
-            None => builder.body(Empty::new().boxed()),
-        };
-        request.expect("the parts were checked when the spec was made")
+    /// The whole request as it goes on the wire.
+    fn wire(&self) -> Vec<u8> {
+        let mut wire = format!(
+            "{} {} HTTP/1.1\r\nhost: {}\r\n",
+            self.method, self.path, self.authority
+        );
+        if let Some((body, content_type)) = &self.body {
+            wire += &format!(
+                "content-type: {content_type}\r\ncontent-length: {}\r\n",
+                body.len()
+            );
+        }
+        wire += "\r\n";
+        let mut wire = wire.into_bytes();
+        if let Some((body, _)) = &self.body {
+            wire.extend_from_slice(body);
+        }
+        wire
     }
 }
 
 /// One kept-alive connection.
 pub struct HttpTarget {
-    spec: std::sync::Arc<RequestSpec>,
-    sender: Option<SendRequest<Body>>,
+    address: SocketAddr,
+    request: Vec<u8>,
+    stream: Option<TcpStream>,
+    /// Bytes read and not yet taken by the decoder.
+    buffer: Vec<u8>,
+    /// A request is under way; still set when `send` starts, the one before was dropped
+    /// part-way (a timeout), and the connection is in an unknown state.
+    busy: bool,
 }
+
+/// How the buffer starts; it grows up to a head's limit.
+const BUFFER: usize = 4096;
 
 impl HttpTarget {
     pub fn new(spec: std::sync::Arc<RequestSpec>) -> Self {
-        Self { spec, sender: None }
+        Self {
+            address: spec.address,
+            request: spec.wire(),
+            stream: None,
+            buffer: vec![0; BUFFER],
+            busy: false,
+        }
     }
 
-    async fn connect(&mut self) -> Option<&mut SendRequest<Body>> {
-        if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
-            self.sender = None;
-            let stream = TcpStream::connect(self.spec.address).await.ok()?;
+    async fn connect(&mut self) -> Option<&mut TcpStream> {
+        if self.stream.is_none() {
+            let stream = TcpStream::connect(self.address).await.ok()?;
             let _ = stream.set_nodelay(true);
-            let (sender, connection) = handshake(TokioIo::new(stream)).await.ok()?;
-            tokio::spawn(connection);
-            self.sender = Some(sender);
+            self.stream = Some(stream);
         }
-        self.sender.as_mut()
+        self.stream.as_mut()
+    }
+
+    /// One exchange on the open connection, or why it failed: `Err(true)` when nothing of
+    /// an answer came back, so that the request may be sent again on a new connection.
+    async fn exchange(&mut self) -> Result<Answer, bool> {
+        let stream = self.stream.as_mut().expect("connected");
+        stream.write_all(&self.request).await.map_err(|_| true)?;
+        let mut decoder = Decoder::default();
+        let mut filled = 0;
+        loop {
+            if filled == self.buffer.len() {
+                if self.buffer.len() > MAX_HEAD {
+                    return Err(false);
+                }
+                self.buffer.resize(self.buffer.len() * 2, 0);
+            }
+            let read = stream
+                .read(&mut self.buffer[filled..])
+                .await
+                .map_err(|_| !decoder.started() && filled == 0)?;
+            if read == 0 {
+                let fresh = !decoder.started() && filled == 0;
+                return decoder.closed().map_err(|_| fresh);
+            }
+            filled += read;
+            let (used, answer) = decoder.feed(&self.buffer[..filled]).map_err(|_| false)?;
+            if let Some(answer) = answer {
+                return Ok(answer);
+            }
+            self.buffer.copy_within(used..filled, 0);
+            filled -= used;
+        }
     }
 }
 
@@ -114,28 +166,39 @@ impl Target for HttpTarget {
     }
 
     async fn send(&mut self) -> Outcome {
-        let request = self.spec.request();
-        let Some(sender) = self.connect().await else {
+        if std::mem::replace(&mut self.busy, true) {
+            self.stream = None;
+        }
+        let reused = self.stream.is_some();
+        if self.connect().await.is_none() {
+            self.busy = false;
             return Outcome::Connect;
-        };
-        if sender.ready().await.is_err() {
-            self.sender = None;
-            return Outcome::Io;
         }
-        let outcome = match sender.send_request(request).await {
-            // The answer counts once its whole body is in.
-            Ok(response) => {
-                let status = response.status().as_u16();
-                match response.into_body().collect().await {
-                    Ok(_) => Outcome::Status(status),
-                    Err(_) => Outcome::Io,
+        let mut result = self.exchange().await;
+        // A kept-alive connection the server had closed while it sat idle: send again on
+        // a new one, as browsers and hyper's pool do.
+        if reused && result == Err(true) {
+            self.stream = None;
+            result = match self.connect().await {
+                Some(_) => self.exchange().await,
+                None => {
+                    self.busy = false;
+                    return Outcome::Connect;
                 }
-            }
-            Err(_) => Outcome::Io,
-        };
-        if outcome == Outcome::Io {
-            self.sender = None;
+            };
         }
-        outcome
+        self.busy = false;
+        match result {
+            Ok(answer) => {
+                if !answer.keep_alive {
+                    self.stream = None;
+                }
+                Outcome::Status(answer.status)
+            }
+            Err(_) => {
+                self.stream = None;
+                Outcome::Io
+            }
+        }
     }
 }

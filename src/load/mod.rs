@@ -9,6 +9,7 @@ pub mod latency;
 pub mod plan;
 pub mod ready;
 pub mod report;
+pub mod wire;
 
 pub use driver::{Outcome, Target, run};
 pub use plan::{Model, Plan};
