@@ -10,9 +10,9 @@
 //!                                               empty: nothing listens at all
 //!   PYROSCOPE_PPROF_PORT        default 6060, the endpoint's TCP port (0.0.0.0)
 //!   PYROSCOPE_SAMPLE_RATE       default 100 (Hz), the profiler's frequency
-//!   FIBONACCI_N                 workload size, default 44 (about 4 to 5 s of CPU on
-//!                               the 2-core reference machine, each +1 is x1.6): long
-//!                               enough for two scrapes at a 2 s interval
+//!   FIBONACCI_N                 workload size, default 46 (about 6 s of CPU on the
+//!                               2-core reference machine; each +1 is x1.6): long
+//!                               enough for at least two scrapes at a 2 s interval
 //!
 //! The endpoint answers as Go's net/http/pprof does: 200 with the gzip-compressed
 //! `perftools.profiles.Profile` as the body (`application/octet-stream`, no
@@ -31,7 +31,7 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use pprof::protos::Message;
 
-const DEFAULT_N: u32 = 44;
+const DEFAULT_N: u32 = 46;
 const DEFAULT_PORT: u16 = 6060;
 const DEFAULT_SAMPLE_RATE: u32 = 100;
 const MAX_SAMPLE_RATE: u32 = 1000;
