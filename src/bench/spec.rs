@@ -51,9 +51,6 @@ pub struct LoadSpec {
     pub stop_grace: Duration,
 }
 
-/// The name the service answers to on its network.
-pub const SERVICE_ALIAS: &str = "service";
-
 impl ScenarioSpec {
     pub fn cap_add(&self) -> Vec<String> {
         if self.ptrace {

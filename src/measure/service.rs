@@ -1,6 +1,12 @@
 //! The load half of a service run: once the service container has started, a generator
-//! container on its network waits for it to be ready and loads it; then the service is
-//! stopped with SIGTERM, and the run ends as any other.
+//! container waits for it to be ready and loads it; then the service is stopped with
+//! SIGTERM, and the run ends as any other.
+//!
+//! The generator joins the service's network namespace and loads it on 127.0.0.1. The
+//! path of the load is then loopback in every scenario, whatever network the service is
+//! on, and "ingester down" can be what it is for a batch run: no network at all, so the
+//! name `ingester` fails at once. (On an internal network instead, Docker 20.10's DNS
+//! holds each lookup of an unknown name for 20 s.)
 
 use std::time::Duration;
 
@@ -13,7 +19,8 @@ use crate::load::LoadReport;
 /// The generator's container and how long the service has to stop.
 #[derive(Debug, Clone)]
 pub struct ServiceLoad {
-    /// `pyrobench load ... --json -` on the service's network.
+    /// `pyrobench load http://127.0.0.1:PORT/... --json -`; its network is set when the
+    /// service has started.
     pub generator: ContainerPlan,
     /// After SIGTERM, before the service is killed and its run failed.
     pub stop_grace: Duration,
@@ -30,7 +37,11 @@ pub async fn drive_load(
     load: &ServiceLoad,
     limit: Duration,
 ) -> Result<LoadResult> {
-    let generator = docker.create_container(&load.generator).await?;
+    let plan = ContainerPlan {
+        network: Some(format!("container:{service_id}")),
+        ..load.generator.clone()
+    };
+    let generator = docker.create_container(&plan).await?;
     let result = observe_generator(docker, service_id, &generator, limit).await;
     let removed = docker.remove_container(&generator).await;
     let result = result?;
@@ -110,7 +121,7 @@ mod tests {
         });
         let log = format!("some noise\n{report}\n\n");
         assert_eq!(parse_generator_log(&log, Some(0)).unwrap().requests, 10);
-        let failed = "error: the service at service:8080 never answered 2xx on GET / within 60 s (last: it answered 503)\n";
+        let failed = "error: the service at 127.0.0.1:8080 never answered 2xx on GET / within 60 s (last: it answered 503)\n";
         let message = parse_generator_log(failed, Some(1)).unwrap_err();
         assert!(
             message.starts_with("the load generator failed: the service at"),

@@ -8,7 +8,7 @@ use anyhow::Result;
 use super::Session;
 use crate::bench::experiment::{Experiment, Runner, Step, Stopped};
 use crate::bench::result::BenchmarkResult;
-use crate::bench::spec::{ImageRef, RunOptions, SERVICE_ALIAS, ScenarioSpec};
+use crate::bench::spec::{ImageRef, RunOptions, ScenarioSpec};
 use crate::ingester::stats::RunCounts;
 use crate::measure::actions::{ScheduledAction, fire_during};
 use crate::measure::record::RunRecord;
@@ -30,10 +30,7 @@ impl Session {
         let volume = self.init_volume()?;
         let load = self.service_load(&image, spec)?;
         let name = self.next_name(&format!("{}-run", image.name));
-        let mut container = spec.container_plan(image.reference(), name, "benchmark");
-        if load.is_some() {
-            container.aliases.push(SERVICE_ALIAS.to_string());
-        }
+        let container = spec.container_plan(image.reference(), name, "benchmark");
         let plan = RunPlan {
             container,
             argv: self.argv_for(image.reference(), spec.cmd.as_deref())?,

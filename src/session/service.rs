@@ -1,10 +1,10 @@
-//! A service scenario's generator: found from the image's config, and placed on the
-//! service's network.
+//! A service scenario's generator: found from the image's config. It shares the service's
+//! network namespace (see `measure::service`), so it needs no network of its own.
 
 use anyhow::{Result, bail};
 
 use super::Session;
-use crate::bench::spec::{ImageRef, LoadSpec, SERVICE_ALIAS, ScenarioSpec};
+use crate::bench::spec::{ImageRef, LoadSpec, ScenarioSpec};
 use crate::docker::container::ContainerPlan;
 use crate::docker::image::{ImageConfig, KIND_LABEL, READY_PATH_LABEL};
 use crate::ingester::image::BINARY_PATH;
@@ -13,7 +13,7 @@ use crate::measure::service::ServiceLoad;
 
 impl Session {
     /// The generator of a service scenario, or `None` for a batch one; refuses a service
-    /// image run without load, and a load without a network to carry it.
+    /// image run without load.
     pub(super) fn service_load(
         &self,
         image: &ImageRef,
@@ -31,14 +31,6 @@ impl Session {
             }
             return Ok(None);
         };
-        let Some(network) = &spec.network else {
-            bail!(
-                "scenario `{}` loads a service, which needs a network for the load generator \
-                 to reach it: add `network: network()` (a network without an ingester is \
-                 \"ingester down\" for a service)",
-                spec.name
-            );
-        };
         let port = service_port(&config, load, &image.name)?;
         let ready_path = load
             .ready_path
@@ -53,7 +45,6 @@ impl Session {
                 role: "load".to_string(),
                 entrypoint: Some(vec![BINARY_PATH.to_string(), "load".to_string()]),
                 cmd: Some(generator_args(load, port, &ready_path)),
-                network: Some(network.clone()),
                 cpuset: load.cpuset.clone(),
                 ..Default::default()
             },
@@ -83,7 +74,7 @@ fn generator_args(load: &LoadSpec, port: u16, ready_path: &str) -> Vec<String> {
     let plan = &load.plan;
     let seconds = |d: std::time::Duration| d.as_secs_f64().to_string();
     let mut args = vec![
-        format!("http://{SERVICE_ALIAS}:{port}{}", load.path),
+        format!("http://127.0.0.1:{port}{}", load.path),
         "--json".into(),
         "-".into(),
         "--connections".into(),

@@ -35,6 +35,17 @@ impl Samples {
         }
     }
 
+    /// The sample taken as the run ends, kept however soon it follows the one before: a
+    /// window that ends between the last regular sample and the exit is still bracketed.
+    pub fn push_last(&mut self, t_s: f64, cpu_s: f64, memory_bytes: u64) {
+        self.peak_bytes = self.peak_bytes.max(memory_bytes);
+        if self.points.last().is_some_and(|last| t_s <= last[0]) {
+            return;
+        }
+        let cpu_s = self.points.last().map_or(cpu_s, |last| cpu_s.max(last[1]));
+        self.points.push([t_s, cpu_s, memory_bytes as f64]);
+    }
+
     /// Adds a sample; a full timeline halves first.
     pub fn push(&mut self, t_s: f64, cpu_s: f64, memory_bytes: u64) {
         self.peak_bytes = self.peak_bytes.max(memory_bytes);
@@ -69,16 +80,18 @@ pub struct Sampler {
     stop: Arc<AtomicBool>,
     thread: JoinHandle<()>,
     samples: Arc<Mutex<Samples>>,
+    cgroup: Cgroup,
+    started: Instant,
 }
 
 impl Sampler {
     pub fn start(cgroup: Cgroup, started: Instant, interval: Duration) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let samples = Arc::new(Mutex::new(Samples::new(interval)));
-        let (flag, shared) = (stop.clone(), samples.clone());
+        let (flag, shared, sampled) = (stop.clone(), samples.clone(), cgroup.clone());
         let thread = std::thread::spawn(move || {
             while !flag.load(Ordering::Relaxed) {
-                if let (Some(cpu), Some(memory)) = (cgroup.cpu_s(), cgroup.memory_bytes()) {
+                if let (Some(cpu), Some(memory)) = (sampled.cpu_s(), sampled.memory_bytes()) {
                     let t_s = started.elapsed().as_secs_f64();
                     let mut samples = shared.lock().expect("samples lock");
                     samples.push(t_s, (cpu - self_cpu_s()).max(0.0), memory);
@@ -90,14 +103,21 @@ impl Sampler {
             stop,
             thread,
             samples,
+            cgroup,
+            started,
         }
     }
 
+    /// Stops sampling, and takes one last sample as the run ends.
     pub fn stop(self) -> Samples {
         self.stop.store(true, Ordering::Relaxed);
         let _ = self.thread.join();
-        let samples = self.samples.lock().expect("samples lock");
-        samples.clone()
+        let mut samples = self.samples.lock().expect("samples lock").clone();
+        if let (Some(cpu), Some(memory)) = (self.cgroup.cpu_s(), self.cgroup.memory_bytes()) {
+            let t_s = self.started.elapsed().as_secs_f64();
+            samples.push_last(t_s, (cpu - self_cpu_s()).max(0.0), memory);
+        }
+        samples
     }
 }
 
@@ -131,6 +151,20 @@ mod tests {
             .map(|w| w[1][0] - w[0][0])
             .collect();
         assert!(gaps.iter().all(|g| (g - 0.8).abs() < 1e-6), "{gaps:?}");
+    }
+
+    #[test]
+    fn the_last_sample_is_kept_however_close_it_follows() {
+        let mut samples = Samples::new(Duration::from_millis(50));
+        samples.push(0.0, 0.0, 1);
+        samples.push(0.05, 0.1, 1);
+        samples.push(0.06, 0.2, 1);
+        samples.push_last(0.06, 0.2, 1);
+        assert_eq!(samples.points.len(), 3);
+        assert_eq!(samples.points[2], [0.06, 0.2, 1.0]);
+        // Never before the last, and never less CPU than it.
+        samples.push_last(0.01, 0.5, 1);
+        assert_eq!(samples.points.len(), 3);
     }
 
     #[test]
