@@ -187,6 +187,7 @@ async fn ingester(args: IngesterArgs) -> Result<i32> {
             max_body_bytes: args.max_body_bytes,
         },
         header_read_timeout: std::time::Duration::from_millis(args.header_read_timeout_ms),
+        scrape: args.scrape_config()?,
     };
     // Ctrl-C and SIGTERM (`docker stop`, where it is PID 1) both stop it, as an interrupt.
     let mut interrupt = signal(SignalKind::interrupt())?;

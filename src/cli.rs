@@ -198,9 +198,36 @@ pub struct IngesterArgs {
     /// Close a connection whose client takes longer than this to send a request's headers
     #[arg(long, default_value_t = crate::ingester::DEFAULT_HEADER_READ_TIMEOUT.as_millis() as u64)]
     pub header_read_timeout_ms: u64,
+    /// Pull mode: scrape this target's pprof endpoint (host:port or http://host:port); repeat for more
+    #[arg(long = "scrape", value_name = "URL")]
+    pub scrape: Vec<String>,
+    /// Pull mode: seconds between two scrapes of a target
+    #[arg(long, default_value_t = 15.0)]
+    pub scrape_interval_s: f64,
+    /// Pull mode: length of each CPU profile, in seconds (default: the interval less one)
+    #[arg(long)]
+    pub scrape_seconds: Option<f64>,
+    /// Pull mode: a further path to scrape each interval, such as /debug/pprof/allocs; repeatable
+    #[arg(long = "scrape-path", value_name = "PATH")]
+    pub scrape_paths: Vec<String>,
+    /// Pull mode: how long a scrape may take on top of its profile's length
+    #[arg(long, default_value_t = 10.0)]
+    pub scrape_timeout_s: f64,
 }
 
 impl IngesterArgs {
+    /// The scrape settings these flags describe, checked.
+    pub fn scrape_config(&self) -> anyhow::Result<crate::ingester::scrape::ScrapeConfig> {
+        crate::ingester::scrape::ScrapeConfig {
+            targets: self.scrape.clone(),
+            interval_s: self.scrape_interval_s,
+            seconds: self.scrape_seconds,
+            paths: self.scrape_paths.clone(),
+            timeout_s: self.scrape_timeout_s,
+        }
+        .normalized()
+    }
+
     /// The mode these flags describe, as the JSON the control port takes. A setting that
     /// the mode does not use is refused, with the mode that would use it.
     pub fn mode_json(&self) -> anyhow::Result<serde_json::Value> {

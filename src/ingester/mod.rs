@@ -9,6 +9,7 @@ pub mod image;
 mod ingest;
 pub mod mode;
 pub mod protocol;
+pub mod scrape;
 pub mod server;
 mod state;
 pub mod stats;

@@ -11,6 +11,7 @@ use super::http::{http1_builder, serve_http};
 use super::ingest::serve_ingest;
 use super::mode::Mode;
 use super::protocol::Limits;
+use super::scrape::{self, ScrapeConfig};
 use super::state::IngesterState;
 
 /// Where the ingester listens and how it starts.
@@ -22,6 +23,8 @@ pub struct ServeConfig {
     pub limits: Limits,
     /// See `DEFAULT_HEADER_READ_TIMEOUT`.
     pub header_read_timeout: Duration,
+    /// Pull targets to scrape from the start (more can be set on the control port).
+    pub scrape: ScrapeConfig,
 }
 
 /// Runs the ingest and control ports until either fails.
@@ -46,6 +49,14 @@ pub async fn run(config: ServeConfig) -> Result<()> {
         ingest.local_addr()?,
         control.local_addr()?
     );
+    if !config.scrape.targets.is_empty() {
+        eprintln!(
+            "pyrobench ingester: scraping {} every {} s",
+            config.scrape.targets.join(", "),
+            config.scrape.interval_s
+        );
+    }
+    scrape::apply(&state, config.scrape.normalized()?);
     let ingest_address = ingest.local_addr()?;
     let http1 = http1_builder(config.header_read_timeout);
     tokio::select! {

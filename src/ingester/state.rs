@@ -1,11 +1,13 @@
-//! State shared by the ingest and control ports: the counters, the current mode, the limits.
+//! State shared by the ingest and control ports and the scraper: the counters, the current
+//! mode, the limits, what is being scraped.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
 
 use super::mode::Mode;
 use super::protocol::Limits;
+use super::scrape::Scraping;
 use super::stats::Stats;
 
 /// State shared by the ingest and control ports.
@@ -13,6 +15,7 @@ pub(super) struct IngesterState {
     pub(super) stats: Stats,
     pub(super) mode: watch::Sender<Mode>,
     pub(super) limits: Limits,
+    pub(super) scraping: Mutex<Scraping>,
 }
 
 impl IngesterState {
@@ -21,6 +24,7 @@ impl IngesterState {
             stats: Stats::default(),
             mode: watch::Sender::new(mode),
             limits,
+            scraping: Mutex::default(),
         })
     }
 

@@ -27,6 +27,14 @@ pub struct RunCounts {
     pub samples: u64,
     /// Uploads refused as malformed (400), too large (413) or of a wrong type (415).
     pub bad: u64,
+    /// Scrapes of pull targets begun (pull mode): each also in `timeline`.
+    #[serde(default)]
+    pub scrapes: u64,
+    /// Scrapes that brought no profile, by why: `connect`, `timeout`, `status_<code>`,
+    /// `io` (the answer was cut short), `decode` (not a pprof profile), `too_large`, and
+    /// `hang` / `reset` when the scraper's own mode did that.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub scrape_failures: BTreeMap<String, u64>,
     /// Requests of this window that had no outcome yet when it was read: their body still
     /// being read, or their answer delayed. Counted in `requests`, and nowhere later.
     #[serde(default)]
@@ -100,6 +108,7 @@ impl RunCounts {
         self.profiles += other.profiles;
         self.samples += other.samples;
         self.bad += other.bad;
+        self.scrapes += other.scrapes;
         self.in_flight += other.in_flight;
         self.apps_dropped += other.apps_dropped;
         self.timeline.extend(other.timeline.iter().cloned());
@@ -109,6 +118,7 @@ impl RunCounts {
             (&mut self.by_endpoint, &other.by_endpoint),
             (&mut self.by_status, &other.by_status),
             (&mut self.apps, &other.apps),
+            (&mut self.scrape_failures, &other.scrape_failures),
         ] {
             for (key, count) in source {
                 *target.entry(key.clone()).or_default() += count;
@@ -184,6 +194,8 @@ pub struct Handled<'a> {
     pub apps: &'a [String],
     /// `None` for requests that were never answered.
     pub latency: Option<Duration>,
+    /// A scrape that brought no profile, and why.
+    pub scrape_failure: Option<&'a str>,
 }
 
 /// Counts one more under `key`, allocating the key only the first time it is seen.
@@ -264,9 +276,22 @@ impl Stats {
     /// Counts a request as it arrives, so that a window read while it waits for its
     /// outcome still holds it (as `in_flight`).
     pub fn arrive(&self, endpoint: &str, arrived_unix_s: f64) -> InFlight<'_> {
+        self.begin(endpoint, arrived_unix_s, false)
+    }
+
+    /// Counts a scrape as it begins, as `arrive` counts an upload.
+    pub fn begin_scrape(&self, endpoint: &str, begun_unix_s: f64) -> InFlight<'_> {
+        self.begin(endpoint, begun_unix_s, true)
+    }
+
+    fn begin(&self, endpoint: &str, arrived_unix_s: f64, scrape: bool) -> InFlight<'_> {
         let mut window = self.lock();
         let counts = &mut window.counts;
-        counts.requests += 1;
+        if scrape {
+            counts.scrapes += 1;
+        } else {
+            counts.requests += 1;
+        }
         counts.in_flight += 1;
         bump(&mut counts.by_endpoint, endpoint);
         let event = if counts.timeline.len() < TIMELINE_LIMIT {
@@ -307,6 +332,9 @@ impl Stats {
         counts.samples += handled.samples;
         counts.bad += u64::from(handled.bad);
         bump(&mut counts.by_status, handled.outcome);
+        if let Some(kind) = handled.scrape_failure {
+            bump(&mut counts.scrape_failures, kind);
+        }
         for app in handled.apps {
             counts.count_app(app);
         }

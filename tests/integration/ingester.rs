@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::common;
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -19,14 +19,14 @@ fn free_port() -> u16 {
 }
 
 /// A `pyrobench ingester` process on loopback, killed when dropped.
-struct Ingester {
+pub struct Ingester {
     child: Child,
     port: u16,
-    control: u16,
+    pub control: u16,
 }
 
 impl Ingester {
-    fn start(args: &[&str]) -> Self {
+    pub fn start(args: &[&str]) -> Self {
         Self::start_under(&[], args)
     }
 
@@ -89,14 +89,14 @@ impl Ingester {
         .0
     }
 
-    fn stats(&self, reset: bool) -> Value {
+    pub fn stats(&self, reset: bool) -> Value {
         let target = if reset { "/stats?reset=true" } else { "/stats" };
         let (status, body) = http(self.control, "GET", target, &[], b"").unwrap();
         assert_eq!(status, 200);
         serde_json::from_slice(&body).unwrap()
     }
 
-    fn set_mode(&self, mode: &str) {
+    pub fn set_mode(&self, mode: &str) {
         let (status, body) = http(self.control, "PUT", "/mode", &[], mode.as_bytes()).unwrap();
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     }
@@ -137,7 +137,7 @@ fn request_bytes(method: &str, target: &str, headers: &[(&str, &str)], body: &[u
 }
 
 /// One HTTP/1.1 exchange; the status and the body.
-fn http(
+pub fn http(
     port: u16,
     method: &str,
     target: &str,
@@ -162,14 +162,14 @@ fn http(
     Ok((status, response[split..].to_vec()))
 }
 
-fn gzip(data: &[u8]) -> Vec<u8> {
+pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(data).unwrap();
     encoder.finish().unwrap()
 }
 
 /// A pprof profile with `samples` sample records, encoded by hand (field 2, one value each).
-fn pprof(samples: usize) -> Vec<u8> {
+pub fn pprof(samples: usize) -> Vec<u8> {
     let sample = [0x12u8, 0x02, 0x10, 0x01]; // Sample { value: [1] } as field 2 of Profile
     sample
         .iter()

@@ -8,6 +8,7 @@ mod default_script;
 mod engine;
 mod ingester;
 mod reports;
+mod scrape;
 mod scripts;
 mod service;
 mod sharing;
