@@ -47,6 +47,14 @@ pub struct Summary {
     /// Service runs: the median of failed requests per run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_errors: Option<f64>,
+    /// Scraped pull runs: medians of scrapes begun and of scrapes failed per run, and the
+    /// schedule (interval and profile length, in seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scrapes: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scrape_failures: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scraped_every_s: Option<[f64; 2]>,
 }
 
 /// One phase's medians over a scenario's successful runs.
@@ -140,6 +148,12 @@ impl ScenarioResult {
         let ok = self.summary.ok_runs;
         if ok > 0 && ok < MIN_RUNS_FOR_CI {
             warnings.push(Warning::FewRuns(vec![(self.name.clone(), ok)]));
+        }
+        if let Some(scrapes) = self.summary.scrapes.filter(|n| *n < 2.0) {
+            warnings.push(Warning::FewScrapes {
+                scenario: self.name.clone(),
+                scrapes,
+            });
         }
         if self.summary.failed_runs > 0 {
             warnings.push(Warning::Failed {
@@ -242,6 +256,18 @@ impl ScenarioResult {
             ingester_profiles: median_of(&ok, |run| {
                 run.ingester.as_ref().map(|counts| counts.profiles as f64)
             }),
+            scrapes: median_of(&ok, |run| {
+                let counts = run.ingester.as_ref()?;
+                counts.scraped_every_s.map(|_| counts.scrapes as f64)
+            }),
+            scrape_failures: median_of(&ok, |run| {
+                let counts = run.ingester.as_ref()?;
+                let failed: u64 = counts.scrape_failures.values().sum();
+                counts.scraped_every_s.map(|_| failed as f64)
+            }),
+            scraped_every_s: ok
+                .iter()
+                .find_map(|run| run.ingester.as_ref()?.scraped_every_s),
             wall: spread_of(Figure::Wall),
             cpu: spread_of(Figure::Cpu),
             rss: spread_of(Figure::Rss),

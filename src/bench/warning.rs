@@ -54,6 +54,8 @@ pub enum Warning {
         figures: Vec<(Figure, Vec<f64>)>,
         sways: Vec<Sway>,
     },
+    /// A scraped pull scenario whose runs held fewer than two scrapes (the median).
+    FewScrapes { scenario: String, scrapes: f64 },
     /// The baseline's wall time varies by this coefficient of variation.
     NoisyBaseline { cv: f64, limit: f64 },
     /// A warning read back as text (from a script or a JSON file).
@@ -113,6 +115,12 @@ impl fmt::Display for Warning {
                     reasons.join("; ")
                 )
             }
+            Warning::FewScrapes { scenario, scrapes } => write!(
+                f,
+                "`{scenario}`: {scrapes} scrape(s) per run (median): a pull run should last \
+                 two scrape intervals or more; give it more work or a shorter \
+                 scrape_interval_s"
+            ),
             Warning::NoisyBaseline { cv, limit } => write!(
                 f,
                 "the baseline's wall time varies by {:.1}% (coefficient of variation), above \

@@ -74,9 +74,15 @@ pub struct ContainerTimes {
 }
 
 impl DockerHost {
+    /// The name Docker knows a container of `plan_name` by, which also resolves on its
+    /// networks: the session's prefix and the plan's name.
+    pub fn container_name(&self, plan_name: &str) -> String {
+        format!("{}-{plan_name}", self.labels.name_prefix())
+    }
+
     /// Creates a container labelled with this session, and returns its id.
     pub async fn create_container(&self, plan: &ContainerPlan) -> Result<String> {
-        let name = format!("{}-{}", self.labels.name_prefix(), plan.name);
+        let name = self.container_name(&plan.name);
         let mounts = plan
             .volumes
             .iter()

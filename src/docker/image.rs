@@ -19,12 +19,18 @@ pub struct BuiltImage {
     pub id: String,
     /// Labelled `io.pyrobench.kind=service`: measured under load, not to its exit.
     pub service: bool,
+    /// Labelled `io.pyrobench.mode=pull`: scraped by the collector, not pushing.
+    pub pull: bool,
 }
 
 /// Label that makes a benchmark a service: `LABEL io.pyrobench.kind=service`.
 pub const KIND_LABEL: &str = "io.pyrobench.kind";
 /// A service's readiness path, when it is not `/`.
 pub const READY_PATH_LABEL: &str = "io.pyrobench.ready-path";
+/// How the agent delivers profiles: `push` (the default) or `pull`.
+pub const MODE_LABEL: &str = "io.pyrobench.mode";
+/// A pull benchmark's pprof port.
+pub const PPROF_PORT_LABEL: &str = "io.pyrobench.pprof-port";
 
 /// What an image's config says about running it: its command, ports and labels.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,6 +46,30 @@ impl ImageConfig {
     /// Labelled `io.pyrobench.kind=service`.
     pub fn is_service(&self) -> bool {
         self.labels.get(KIND_LABEL).map(String::as_str) == Some("service")
+    }
+
+    /// The port a pull benchmark serves pprof on, or `None` for a push one; refuses
+    /// labels that do not say one of the two.
+    pub fn pull_port(&self, name: &str) -> Result<Option<u16>> {
+        match self.labels.get(MODE_LABEL).map(String::as_str) {
+            None | Some("push") => Ok(None),
+            Some("pull") => {
+                let port = self.labels.get(PPROF_PORT_LABEL).with_context(|| {
+                    format!(
+                        "{name} is a pull benchmark ({MODE_LABEL}=pull) without \
+                         {PPROF_PORT_LABEL}: add `LABEL {PPROF_PORT_LABEL}=6060` with its port"
+                    )
+                })?;
+                let port = port.parse::<u16>().ok().filter(|p| *p > 0).with_context(|| {
+                    format!("{name}: {PPROF_PORT_LABEL}={port:?} is not a TCP port: give one like 6060")
+                })?;
+                Ok(Some(port))
+            }
+            Some(other) => bail!(
+                "{name}: {MODE_LABEL}={other:?} is neither push nor pull: label it \
+                 {MODE_LABEL}=pull (with {PPROF_PORT_LABEL}) or leave the label out"
+            ),
+        }
     }
 
     /// The argv a container runs, with `cmd` replacing the image's CMD when given, as
@@ -210,12 +240,14 @@ impl DockerHost {
             }
         }
         let id = self.image_id(&tag).await?;
-        let service = self.image_config(&id).await?.is_service();
+        let config = self.image_config(&id).await?;
+        let pull = config.pull_port(&name)?.is_some();
         Ok(BuiltImage {
             name,
             tag,
             id,
-            service,
+            service: config.is_service(),
+            pull,
         })
     }
 

@@ -13,10 +13,20 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
 use super::mode::Mode;
+use super::scrape::ScrapeConfig;
 use super::stats::RunCounts;
 use super::{CONTROL_PORT, HOSTNAME, INGEST_PORT};
 use crate::docker::DockerHost;
 use crate::docker::container::ContainerPlan;
+
+/// What an ingester container starts with.
+#[derive(Debug, Clone, Default)]
+pub struct IngesterSettings {
+    pub mode: Mode,
+    pub max_body_bytes: Option<usize>,
+    /// How it scrapes pull benchmarks on its network (their targets are set per run).
+    pub scrape: ScrapeConfig,
+}
 
 /// An ingester container. Clones share its state: a script may stop and start it.
 #[derive(Clone)]
@@ -29,6 +39,10 @@ pub struct IngesterHandle {
     control_base: Arc<RwLock<String>>,
     /// Set again after a restart, which starts the process in fast mode.
     mode: Arc<RwLock<Mode>>,
+    /// How it scrapes pull benchmarks, and what it scrapes now (also set again after a
+    /// restart).
+    scrape: ScrapeConfig,
+    scrape_targets: Arc<RwLock<Vec<String>>>,
     running: Arc<AtomicBool>,
     http: Client<HttpConnector, Full<Bytes>>,
 }
@@ -50,10 +64,14 @@ impl IngesterHandle {
     pub async fn start(
         docker: &DockerHost,
         network: &str,
-        mode: &Mode,
-        max_body_bytes: Option<usize>,
+        settings: &IngesterSettings,
         suffix: &str,
     ) -> Result<Self> {
+        let IngesterSettings {
+            mode,
+            max_body_bytes,
+            scrape,
+        } = settings;
         let image = docker.ensure_ingester_image().await?;
         let (control_network, subnet) = docker
             .create_control_network(&format!("{suffix}-control"))
@@ -92,6 +110,8 @@ impl IngesterHandle {
             control_network,
             control_base: Arc::new(RwLock::new(String::new())),
             mode: Arc::new(RwLock::new(mode.clone())),
+            scrape: scrape.clone(),
+            scrape_targets: Arc::default(),
             running: Arc::new(AtomicBool::new(false)),
             http: Client::builder(TokioExecutor::new()).build_http(),
         };
@@ -120,7 +140,12 @@ impl IngesterHandle {
         self.running.store(true, Ordering::SeqCst);
         self.wait_ready(Duration::from_secs(15)).await?;
         let mode = self.mode.read().expect("mode lock").clone();
-        self.set_mode(&mode).await
+        self.set_mode(&mode).await?;
+        let targets = self.scrape_targets.read().expect("scrape lock").clone();
+        if !targets.is_empty() {
+            self.scrape(targets).await?;
+        }
+        Ok(())
     }
 
     /// Stops the container at once: its name stops resolving on the network, and what
@@ -178,6 +203,27 @@ impl IngesterHandle {
         let path = if reset { "/stats?reset=true" } else { "/stats" };
         let bytes = self.call(Method::GET, path, None).await?;
         serde_json::from_slice(&bytes).context("the ingester sent stats that do not parse")
+    }
+
+    /// Scrapes `targets` (`host:port` on its network) from now on, with its scrape
+    /// settings, each first at a random offset within the interval; none stops scraping.
+    pub async fn scrape(&self, targets: Vec<String>) -> Result<()> {
+        *self.scrape_targets.write().expect("scrape lock") = targets.clone();
+        if !self.is_running() {
+            return Ok(());
+        }
+        let config = ScrapeConfig {
+            targets,
+            ..self.scrape.clone()
+        };
+        self.call(Method::PUT, "/scrape", Some(serde_json::to_vec(&config)?))
+            .await?;
+        Ok(())
+    }
+
+    /// Its scrape interval and the length of each CPU profile, in seconds.
+    pub fn scrape_schedule(&self) -> [f64; 2] {
+        [self.scrape.interval_s, self.scrape.profile_seconds()]
     }
 
     pub async fn set_mode(&self, mode: &Mode) -> Result<()> {

@@ -35,6 +35,10 @@ pub struct RunCounts {
     /// `hang` / `reset` when the scraper's own mode did that.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub scrape_failures: BTreeMap<String, u64>,
+    /// A scraped run's schedule, set by the engine: the interval and each CPU profile's
+    /// length, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scraped_every_s: Option<[f64; 2]>,
     /// Requests of this window that had no outcome yet when it was read: their body still
     /// being read, or their answer delayed. Counted in `requests`, and nowhere later.
     #[serde(default)]
@@ -109,6 +113,7 @@ impl RunCounts {
         self.samples += other.samples;
         self.bad += other.bad;
         self.scrapes += other.scrapes;
+        self.scraped_every_s = self.scraped_every_s.or(other.scraped_every_s);
         self.in_flight += other.in_flight;
         self.apps_dropped += other.apps_dropped;
         self.timeline.extend(other.timeline.iter().cloned());

@@ -35,7 +35,7 @@ impl<T> Drop for AbortOnDrop<T> {
 pub fn fire_during<T, F>(
     bridge: &Bridge,
     run: impl FnOnce(oneshot::Sender<Instant>) -> F,
-    actions: &mut [ScheduledAction<'_>],
+    mut actions: Vec<&mut ScheduledAction<'_>>,
 ) -> Result<(T, Vec<ActionEvent>)>
 where
     T: Send + 'static,
@@ -48,7 +48,7 @@ where
     let mut events = Vec::new();
     let mut failed = None;
     actions.sort_by_key(|action| action.after);
-    for action in actions.iter_mut() {
+    for action in actions {
         if let (None, Some(started)) = (&finished, started) {
             let deadline = tokio::time::Instant::from_std(started + action.after);
             finished = bridge.block_on(async {
@@ -135,7 +135,7 @@ mod tests {
             action(150, "middle", &log),
         ];
         let (value, events) =
-            fire_during(&bridge, fake_run(Duration::from_millis(400)), &mut actions).unwrap();
+            fire_during(&bridge, fake_run(Duration::from_millis(400)), actions.iter_mut().collect()).unwrap();
         assert_eq!(value, 7);
         assert_eq!(*log.borrow(), ["early", "middle", "late"]);
         let during: Vec<(&str, bool)> = events
@@ -160,7 +160,7 @@ mod tests {
             },
             action(20, "after", &log),
         ];
-        let error = fire_during(&bridge, fake_run(Duration::from_millis(50)), &mut actions)
+        let error = fire_during(&bridge, fake_run(Duration::from_millis(50)), actions.iter_mut().collect())
             .unwrap_err()
             .to_string();
         assert_eq!(error, "action `outage`: no such container");
@@ -175,7 +175,7 @@ mod tests {
         cancel.cancel();
         let log = RefCell::new(Vec::new());
         let mut actions = vec![action(10, "never", &log)];
-        let error = fire_during(&bridge, fake_run(Duration::from_secs(60)), &mut actions)
+        let error = fire_during(&bridge, fake_run(Duration::from_secs(60)), actions.iter_mut().collect())
             .unwrap_err()
             .to_string();
         assert_eq!(error, "interrupted");

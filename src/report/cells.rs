@@ -178,6 +178,35 @@ pub fn load_lines(result: &BenchmarkResult) -> Vec<String> {
         .collect()
 }
 
+/// One line per scraped pull scenario: its schedule and what the scrapes came to.
+pub fn scrape_lines(result: &BenchmarkResult) -> Vec<String> {
+    result
+        .scenarios
+        .iter()
+        .filter_map(|scenario| {
+            let s = &scenario.summary;
+            let [interval, seconds] = s.scraped_every_s?;
+            let scrapes = s.scrapes?;
+            // Whole numbers or halves (medians of counts), and settings as given: no
+            // fixed decimals.
+            let mut line = format!(
+                "{}: every {interval} s ({seconds} s CPU profiles): {scrapes} scrapes/run",
+                scenario.name
+            );
+            if let Some(failed) = s.scrape_failures.filter(|n| *n > 0.0) {
+                line.push_str(&format!(", {failed} failed"));
+            }
+            if let Some(profiles) = s.ingester_profiles {
+                line.push_str(&format!(", {profiles} profiles/run"));
+            }
+            Some(line)
+        })
+        .collect()
+}
+
+/// What the scrape lines are, said once above them.
+pub const SCRAPE_INTRO: &str = "scraped by the ingester (pull mode; medians per run)";
+
 /// What the load lines are, said once above them.
 pub const LOAD_INTRO: &str = "under load (medians per run; overhead with 95% CI)";
 

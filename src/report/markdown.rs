@@ -71,6 +71,13 @@ pub fn render(provenance: &Provenance, results: &[BenchmarkResult], breaches: &[
                 let _ = writeln!(out, "- {}", escape(&line));
             }
         }
+        let scrapes = cells::scrape_lines(result);
+        if !scrapes.is_empty() {
+            let _ = writeln!(out, "\nThe runs {}:\n", cells::SCRAPE_INTRO);
+            for line in scrapes {
+                let _ = writeln!(out, "- {}", escape(&line));
+            }
+        }
         let load = cells::load_lines(result);
         if !load.is_empty() {
             let _ = writeln!(out, "\nThe service {}:\n", cells::LOAD_INTRO);

@@ -62,9 +62,13 @@ pub fn run_line(
                 .ingester
                 .as_ref()
                 .map(|counts| {
+                    let (what, n) = match counts.scraped_every_s {
+                        Some(_) => ("scrapes", counts.scrapes),
+                        None => ("uploads", counts.requests),
+                    };
                     format!(
-                        "  uploads {} profiles {} samples {}",
-                        counts.requests, counts.profiles, counts.samples
+                        "  {what} {n} profiles {} samples {}",
+                        counts.profiles, counts.samples
                     )
                 })
                 .unwrap_or_default();

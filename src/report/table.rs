@@ -56,6 +56,13 @@ pub fn render_at(result: &BenchmarkResult, width: Option<u16>) -> String {
             text.push_str(&format!("\n{}", wrap("  ", &line, width, 4)));
         }
     }
+    let scrapes = cells::scrape_lines(result);
+    if !scrapes.is_empty() {
+        text.push_str(&format!("\n{}:", cells::SCRAPE_INTRO));
+        for line in scrapes {
+            text.push_str(&format!("\n{}", wrap("  ", &line, width, 4)));
+        }
+    }
     let load = cells::load_lines(result);
     if !load.is_empty() {
         text.push_str(&format!("\n{}:", cells::LOAD_INTRO));

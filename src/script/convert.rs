@@ -9,6 +9,8 @@ use super::types::NetworkObj;
 use crate::bench::spec::{ImageRef, LoadSpec, RunOptions, ScenarioSpec};
 use crate::docker::image::BuiltImage;
 use crate::ingester::mode::Mode;
+use crate::ingester::client::IngesterSettings;
+use crate::ingester::scrape::ScrapeConfig;
 use crate::load::Model;
 
 /// Refuses a key the map should not have, so that a typo does not pass silently.
@@ -274,14 +276,33 @@ pub fn mode(map: &Map) -> Result<Mode> {
     Mode::from_json(json)
 }
 
-/// `ingester(net, #{ ...mode..., max_body_bytes })`: the mode, and the body size limit.
-pub fn ingester_settings(map: &Map) -> Result<(Mode, Option<usize>)> {
+/// `ingester(net, #{ ...mode..., max_body_bytes, scrape_interval_s, scrape_seconds,
+/// scrape_paths, scrape_timeout_s })`.
+pub fn ingester_settings(map: &Map) -> Result<IngesterSettings> {
     let mut map = map.clone();
     let limit = map
         .remove("max_body_bytes")
         .map(|v| count(&v, "max_body_bytes"))
         .transpose()?;
-    Ok((mode(&map)?, limit))
+    let mut scrape = serde_json::Map::new();
+    for (key, field) in [
+        ("scrape_interval_s", "interval_s"),
+        ("scrape_seconds", "seconds"),
+        ("scrape_paths", "paths"),
+        ("scrape_timeout_s", "timeout_s"),
+    ] {
+        if let Some(value) = map.remove(key) {
+            let value: serde_json::Value = rhai::serde::from_dynamic(&value)
+                .map_err(|e| anyhow!("bad ingester setting {key}: {e}"))?;
+            scrape.insert(field.to_string(), value);
+        }
+    }
+    let scrape = ScrapeConfig::from_json(scrape.into())?;
+    Ok(IngesterSettings {
+        mode: mode(&map)?,
+        max_body_bytes: limit,
+        scrape,
+    })
 }
 
 /// An image from `build_image`, or an image tag.

@@ -21,6 +21,9 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
         .register_get("kind", |image: &mut BuiltImage| {
             if image.service { "service" } else { "batch" }.to_string()
         })
+        .register_get("mode", |image: &mut BuiltImage| {
+            if image.pull { "pull" } else { "push" }.to_string()
+        })
         .register_fn("to_string", |image: &mut BuiltImage| image.tag.clone());
 
     let s = session.clone();

@@ -14,8 +14,8 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
 
     let s = session.clone();
     let start = move |network: NetworkObj, settings: Map| -> FnResult<IngesterHandle> {
-        let (mode, max_body_bytes) = rt(convert::ingester_settings(&settings))?;
-        rt(s.start_ingester(&network.name, &mode, max_body_bytes))
+        let settings = rt(convert::ingester_settings(&settings))?;
+        rt(s.start_ingester(&network.name, settings))
     };
     let start_fast = start.clone();
     engine.register_fn("ingester", start);

@@ -9,8 +9,7 @@ use anyhow::Result;
 use super::Session;
 use crate::bench::spec::ScenarioSpec;
 use crate::docker::image::{BuiltImage, ImageConfig};
-use crate::ingester::client::IngesterHandle;
-use crate::ingester::mode::Mode;
+use crate::ingester::client::{IngesterHandle, IngesterSettings};
 use crate::ingester::stats::RunCounts;
 
 #[derive(Default)]
@@ -88,13 +87,10 @@ impl Session {
     pub fn start_ingester(
         &self,
         network: &str,
-        mode: &Mode,
-        max_body_bytes: Option<usize>,
+        settings: IngesterSettings,
     ) -> Result<IngesterHandle> {
         let suffix = self.next_name("ingester");
-        let handle = self.with_docker(|docker| {
-            IngesterHandle::start(docker, network, mode, max_body_bytes, &suffix)
-        })?;
+        let handle = self.with_docker(|docker| IngesterHandle::start(docker, network, &settings, &suffix))?;
         self.resources().ingesters.push(handle.clone());
         Ok(handle)
     }

@@ -30,7 +30,10 @@ impl Session {
         let volume = self.init_volume()?;
         let load = self.service_load(&image, spec)?;
         let name = self.next_name(&format!("{}-run", image.name));
-        let container = spec.container_plan(image.reference(), name, "benchmark");
+        let pull_port = self
+            .image_config(image.reference())?
+            .pull_port(&image.name)?;
+        let container = spec.container_plan(image.reference(), name.clone(), "benchmark");
         let plan = RunPlan {
             container,
             argv: self.argv_for(image.reference(), spec.cmd.as_deref())?,
@@ -47,13 +50,43 @@ impl Session {
         for ingester in &ingesters {
             self.resources().carried.remove(&ingester.container_id);
         }
+        // A pull benchmark is scraped by the ingesters on its network while it runs: from
+        // when its container has started (its name resolves from then on) to its exit.
+        let scraped = pull_port.filter(|_| !ingesters.is_empty());
+        let mut start_scraping = scraped.map(|port| {
+            let target = format!("{}:{port}", docker.container_name(&name));
+            let (ingesters, bridge) = (ingesters.clone(), self.bridge.clone());
+            ScheduledAction {
+                after: Duration::ZERO,
+                label: format!("scraping {target} starts"),
+                action: Box::new(move || {
+                    bridge.block_on(async {
+                        for ingester in &ingesters {
+                            ingester.scrape(vec![target.clone()]).await?;
+                        }
+                        Ok(())
+                    })
+                }),
+            }
+        });
+        let actions: Vec<&mut ScheduledAction<'_>> =
+            start_scraping.iter_mut().chain(actions.iter_mut()).collect();
         let mut outcome = if actions.is_empty() {
             self.block_on(run_measured(&docker, &volume, &plan, None))?
         } else {
             let run = move |started| async move {
                 run_measured(&docker, &volume, &plan, Some(started)).await
             };
-            let (mut outcome, events) = fire_during(&self.bridge, run, actions)?;
+            let fired = fire_during(&self.bridge, run, actions);
+            if scraped.is_some() {
+                self.block_on(async {
+                    for ingester in &ingesters {
+                        ingester.scrape(Vec::new()).await?;
+                    }
+                    Ok(())
+                })?;
+            }
+            let (mut outcome, events) = fired?;
             outcome.record.actions = events;
             outcome
         };
@@ -66,6 +99,9 @@ impl Session {
                 if ingester.is_running() {
                     counts.add(&self.block_on(ingester.stats(true))?);
                 }
+            }
+            if scraped.is_some() {
+                counts.scraped_every_s = ingesters.first().map(|i| i.scrape_schedule());
             }
             if let Some(started) = outcome.record.started_unix_s {
                 for event in &mut counts.timeline {
