@@ -134,8 +134,12 @@ mod tests {
             action(50, "early", &log),
             action(150, "middle", &log),
         ];
-        let (value, events) =
-            fire_during(&bridge, fake_run(Duration::from_millis(400)), actions.iter_mut().collect()).unwrap();
+        let (value, events) = fire_during(
+            &bridge,
+            fake_run(Duration::from_millis(400)),
+            actions.iter_mut().collect(),
+        )
+        .unwrap();
         assert_eq!(value, 7);
         assert_eq!(*log.borrow(), ["early", "middle", "late"]);
         let during: Vec<(&str, bool)> = events
@@ -160,9 +164,13 @@ mod tests {
             },
             action(20, "after", &log),
         ];
-        let error = fire_during(&bridge, fake_run(Duration::from_millis(50)), actions.iter_mut().collect())
-            .unwrap_err()
-            .to_string();
+        let error = fire_during(
+            &bridge,
+            fake_run(Duration::from_millis(50)),
+            actions.iter_mut().collect(),
+        )
+        .unwrap_err()
+        .to_string();
         assert_eq!(error, "action `outage`: no such container");
         assert_eq!(*log.borrow(), ["after"]);
     }
@@ -175,9 +183,13 @@ mod tests {
         cancel.cancel();
         let log = RefCell::new(Vec::new());
         let mut actions = vec![action(10, "never", &log)];
-        let error = fire_during(&bridge, fake_run(Duration::from_secs(60)), actions.iter_mut().collect())
-            .unwrap_err()
-            .to_string();
+        let error = fire_during(
+            &bridge,
+            fake_run(Duration::from_secs(60)),
+            actions.iter_mut().collect(),
+        )
+        .unwrap_err()
+        .to_string();
         assert_eq!(error, "interrupted");
         assert!(log.borrow().is_empty());
     }

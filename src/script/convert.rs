@@ -8,8 +8,8 @@ use rhai::{Dynamic, Map};
 use super::types::NetworkObj;
 use crate::bench::spec::{ImageRef, LoadSpec, RunOptions, ScenarioSpec};
 use crate::docker::image::BuiltImage;
-use crate::ingester::mode::Mode;
 use crate::ingester::client::IngesterSettings;
+use crate::ingester::mode::Mode;
 use crate::ingester::scrape::ScrapeConfig;
 use crate::load::Model;
 

@@ -90,7 +90,8 @@ impl Session {
         settings: IngesterSettings,
     ) -> Result<IngesterHandle> {
         let suffix = self.next_name("ingester");
-        let handle = self.with_docker(|docker| IngesterHandle::start(docker, network, &settings, &suffix))?;
+        let handle =
+            self.with_docker(|docker| IngesterHandle::start(docker, network, &settings, &suffix))?;
         self.resources().ingesters.push(handle.clone());
         Ok(handle)
     }

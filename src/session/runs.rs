@@ -69,8 +69,10 @@ impl Session {
                 }),
             }
         });
-        let actions: Vec<&mut ScheduledAction<'_>> =
-            start_scraping.iter_mut().chain(actions.iter_mut()).collect();
+        let actions: Vec<&mut ScheduledAction<'_>> = start_scraping
+            .iter_mut()
+            .chain(actions.iter_mut())
+            .collect();
         let mut outcome = if actions.is_empty() {
             self.block_on(run_measured(&docker, &volume, &plan, None))?
         } else {

@@ -107,6 +107,19 @@ pub fn service_benchmark(name: &str, cmd: &[&str]) -> PathBuf {
     dir
 }
 
+/// A pull benchmark of the probe (`probe pull ...`): labelled pull, pprof on port 6060.
+pub fn pull_benchmark(name: &str, cmd: &[&str]) -> PathBuf {
+    let dir = probe_benchmark(name, cmd);
+    let dockerfile = dir.join("Dockerfile");
+    let text = std::fs::read_to_string(&dockerfile).unwrap();
+    std::fs::write(
+        &dockerfile,
+        format!("{text}LABEL io.pyrobench.mode=pull io.pyrobench.pprof-port=6060\n"),
+    )
+    .unwrap();
+    dir
+}
+
 /// Writes a script into a scratch folder and returns its path.
 pub fn script(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("test.rhai");

@@ -7,6 +7,7 @@ mod common;
 mod default_script;
 mod engine;
 mod ingester;
+mod pull;
 mod reports;
 mod scrape;
 mod scripts;
