@@ -129,7 +129,7 @@ mod tests {
     fn actions_fire_in_time_order_during_the_run_and_the_late_ones_after_it() {
         let (_runtime, bridge) = bridge();
         let log = RefCell::new(Vec::new());
-        let mut actions = vec![
+        let mut actions = [
             action(5_000, "late", &log),
             action(50, "early", &log),
             action(150, "middle", &log),
@@ -156,7 +156,7 @@ mod tests {
     fn a_failed_action_fails_the_run_after_every_action_fired() {
         let (_runtime, bridge) = bridge();
         let log = RefCell::new(Vec::new());
-        let mut actions = vec![
+        let mut actions = [
             ScheduledAction {
                 after: Duration::from_millis(10),
                 label: "outage".into(),
@@ -182,7 +182,7 @@ mod tests {
         let bridge = Bridge::new(runtime.handle().clone(), cancel.clone());
         cancel.cancel();
         let log = RefCell::new(Vec::new());
-        let mut actions = vec![action(10, "never", &log)];
+        let mut actions = [action(10, "never", &log)];
         let error = fire_during(
             &bridge,
             fake_run(Duration::from_secs(60)),
