@@ -32,6 +32,9 @@ pub struct ScenarioSpec {
     pub ptrace: bool,
     /// Makes the run a service run: loaded, then stopped with SIGTERM.
     pub load: Option<LoadSpec>,
+    /// Runs another image than the experiment's: the same workload in another build (its
+    /// pull form, say), compared in the same rounds against the same baseline.
+    pub image: Option<ImageRef>,
 }
 
 /// A service scenario's load: what the generator sends, and how the service is found.

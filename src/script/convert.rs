@@ -88,6 +88,7 @@ const SPEC_KEYS: &[&str] = &[
     "ptrace",
     "schedule",
     "load",
+    "image",
 ];
 
 const LOAD_KEYS: &[&str] = &[
@@ -185,7 +186,8 @@ pub fn load_spec(value: &Dynamic) -> Result<LoadSpec> {
     })
 }
 
-/// `#{ name, profiling, network, alias, env, cmd, timeout, cpuset, cpus, ptrace }`;
+/// `#{ name, profiling, network, alias, env, cmd, timeout, cpuset, cpus, ptrace, load,
+/// image }`;
 /// `schedule` holds closures, and is read by `script::schedule` instead.
 pub fn scenario_spec(map: &Map, default_name: &str) -> Result<ScenarioSpec> {
     check_keys(map, SPEC_KEYS, "a scenario")?;
@@ -221,6 +223,7 @@ pub fn scenario_spec(map: &Map, default_name: &str) -> Result<ScenarioSpec> {
             }
             "ptrace" => spec.ptrace = flag(value, key)?,
             "load" => spec.load = Some(load_spec(value)?),
+            "image" => spec.image = Some(image(value)?),
             _ => unreachable!("keys are checked above"),
         }
     }

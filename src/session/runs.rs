@@ -169,7 +169,8 @@ impl Runner for MeasuredRuns<'_> {
         options: &RunOptions,
         actions: &mut [ScheduledAction<'_>],
     ) -> Result<RunRecord> {
-        Ok(self.session.run(self.image, spec, options, actions)?.record)
+        let image = spec.image.as_ref().unwrap_or(self.image);
+        Ok(self.session.run(image, spec, options, actions)?.record)
     }
 
     fn pause(&mut self, duration: Duration) -> Result<()> {
