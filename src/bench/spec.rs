@@ -16,7 +16,7 @@ pub struct ScenarioSpec {
     pub profiling: bool,
     /// The network to join. `None` means no network at all: `ingester` fails to resolve at
     /// once and nothing leaves the container (on an internal network the lookup would
-    /// instead time out after 10 s, which is another experiment).
+    /// instead wait 20 s for Docker 20.10's DNS, which is another experiment).
     pub network: Option<String>,
     pub aliases: Vec<String>,
     pub env: Vec<(String, String)>,

@@ -365,6 +365,61 @@ mod tests {
     }
 
     #[test]
+    fn scrape_lines_say_the_schedule_and_what_the_scrapes_came_to() {
+        assert!(
+            scrape_lines(&complete()).is_empty(),
+            "pushed, not scraped: no lines"
+        );
+        let mut result = complete();
+        for scenario in &mut result.scenarios {
+            for (i, run) in scenario.runs.iter_mut().enumerate() {
+                if let Some(counts) = run.ingester.as_mut() {
+                    // 3 scrapes a run, the last of every other run cut short.
+                    counts.scrapes = 3;
+                    counts.profiles = 3 - (i % 2) as u64;
+                    if i % 2 == 1 {
+                        counts.scrape_failures.insert("io".into(), 1);
+                    }
+                    counts.scraped_every_s = Some([2.0, 1.0]);
+                }
+            }
+        }
+        result.finalize(None);
+        let tail = "every 2 s (1 s CPU profiles): 3 scrapes/run, 0.5 failed, 2.5 profiles/run";
+        assert_eq!(
+            scrape_lines(&result),
+            [
+                format!("pyroscope agent: {tail}"),
+                format!("pyroscope idle: {tail}")
+            ]
+        );
+        let table = super::super::table::render_at(&result, None);
+        assert!(
+            table.contains(&format!("{SCRAPE_INTRO}:\n  pyroscope agent: every 2 s")),
+            "{table}"
+        );
+        assert!(
+            !result
+                .warnings
+                .iter()
+                .any(|w| w.to_string().contains("scrape"))
+        );
+        // Fewer than two scrapes a run is a warning.
+        for run in &mut result.scenarios[1].runs {
+            run.ingester.as_mut().unwrap().scrapes = 1;
+        }
+        result.finalize(None);
+        assert!(
+            result
+                .warnings
+                .iter()
+                .any(|w| w.to_string().contains("1 scrape(s) per run (median)")),
+            "{:?}",
+            result.warnings
+        );
+    }
+
+    #[test]
     fn the_title_says_when_the_experiment_stopped() {
         assert_eq!(
             title(&complete()),
