@@ -149,10 +149,16 @@ impl ScenarioResult {
         if ok > 0 && ok < MIN_RUNS_FOR_CI {
             warnings.push(Warning::FewRuns(vec![(self.name.clone(), ok)]));
         }
-        if let Some(scrapes) = self.summary.scrapes.filter(|n| *n < 2.0) {
+        // Judged on the run's length, not on the scrapes made: a collector that refuses
+        // or skips scrapes is a condition being measured, not a run too short.
+        if let (Some([interval_s, _]), Some(wall_s)) =
+            (self.summary.scraped_every_s, self.summary.wall_s)
+            && wall_s < 2.0 * interval_s
+        {
             warnings.push(Warning::FewScrapes {
                 scenario: self.name.clone(),
-                scrapes,
+                wall_s,
+                interval_s,
             });
         }
         if self.summary.failed_runs > 0 {

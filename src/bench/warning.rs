@@ -54,8 +54,13 @@ pub enum Warning {
         figures: Vec<(Figure, Vec<f64>)>,
         sways: Vec<Sway>,
     },
-    /// A scraped pull scenario whose runs held fewer than two scrapes (the median).
-    FewScrapes { scenario: String, scrapes: f64 },
+    /// A scraped pull scenario whose runs (median wall time) are shorter than two scrape
+    /// intervals.
+    FewScrapes {
+        scenario: String,
+        wall_s: f64,
+        interval_s: f64,
+    },
     /// The baseline's wall time varies by this coefficient of variation.
     NoisyBaseline { cv: f64, limit: f64 },
     /// A warning read back as text (from a script or a JSON file).
@@ -115,11 +120,15 @@ impl fmt::Display for Warning {
                     reasons.join("; ")
                 )
             }
-            Warning::FewScrapes { scenario, scrapes } => write!(
+            Warning::FewScrapes {
+                scenario,
+                wall_s,
+                interval_s,
+            } => write!(
                 f,
-                "`{scenario}`: {scrapes} scrape(s) per run (median): a pull run should last \
-                 two scrape intervals or more; give it more work or a shorter \
-                 scrape_interval_s"
+                "`{scenario}`: runs of {wall_s:.2} s (median) are shorter than two scrape \
+                 intervals of {interval_s} s, so some hold one scrape or none: give the \
+                 benchmark more work or a shorter scrape_interval_s"
             ),
             Warning::NoisyBaseline { cv, limit } => write!(
                 f,

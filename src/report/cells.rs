@@ -380,12 +380,12 @@ mod tests {
                     if i % 2 == 1 {
                         counts.scrape_failures.insert("io".into(), 1);
                     }
-                    counts.scraped_every_s = Some([2.0, 1.0]);
+                    counts.scraped_every_s = Some([1.0, 0.5]);
                 }
             }
         }
         result.finalize(None);
-        let tail = "every 2 s (1 s CPU profiles): 3 scrapes/run, 0.5 failed, 2.5 profiles/run";
+        let tail = "every 1 s (0.5 s CPU profiles): 3 scrapes/run, 0.5 failed, 2.5 profiles/run";
         assert_eq!(
             scrape_lines(&result),
             [
@@ -395,7 +395,7 @@ mod tests {
         );
         let table = super::super::table::render_at(&result, None);
         assert!(
-            table.contains(&format!("{SCRAPE_INTRO}:\n  pyroscope agent: every 2 s")),
+            table.contains(&format!("{SCRAPE_INTRO}:\n  pyroscope agent: every 1 s")),
             "{table}"
         );
         assert!(
@@ -404,16 +404,19 @@ mod tests {
                 .iter()
                 .any(|w| w.to_string().contains("scrape"))
         );
-        // Fewer than two scrapes a run is a warning.
-        for run in &mut result.scenarios[1].runs {
-            run.ingester.as_mut().unwrap().scrapes = 1;
+        // Runs shorter than two intervals are a warning (the fixture's take about 2 s).
+        for scenario in &mut result.scenarios {
+            for run in &mut scenario.runs {
+                if let Some(counts) = run.ingester.as_mut() {
+                    counts.scraped_every_s = Some([5.0, 4.0]);
+                }
+            }
         }
         result.finalize(None);
         assert!(
-            result
-                .warnings
-                .iter()
-                .any(|w| w.to_string().contains("1 scrape(s) per run (median)")),
+            result.warnings.iter().any(|w| w
+                .to_string()
+                .contains("shorter than two scrape intervals of 5 s")),
             "{:?}",
             result.warnings
         );
