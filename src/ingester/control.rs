@@ -33,9 +33,16 @@ async fn control(state: Arc<IngesterState>, request: Request<Incoming>) -> HttpR
         (Method::GET, "/stats") => json(StatusCode::OK, &state.stats.snapshot(reset)),
         (Method::POST, "/reset") => json(StatusCode::OK, &state.stats.snapshot(true)),
         (Method::GET, "/mode") => json(StatusCode::OK, &state.mode()),
-        (Method::PUT | Method::POST, "/mode") => put_mode(&state, request.into_body()).await,
+        (Method::PUT | Method::POST, "/mode") => {
+            let apply = |mode: &Mode| state.set_mode(mode.clone());
+            put_setting(request.into_body(), "ingester mode", Mode::from_json, apply).await
+        }
         (Method::GET, "/scrape") => json(StatusCode::OK, &scrape::current(&state)),
-        (Method::PUT | Method::POST, "/scrape") => put_scrape(&state, request.into_body()).await,
+        (Method::PUT | Method::POST, "/scrape") => {
+            let apply = |config: &ScrapeConfig| scrape::apply(&state, config.clone());
+            let check = ScrapeConfig::from_json;
+            put_setting(request.into_body(), "scrape settings", check, apply).await
+        }
         _ => respond(
             StatusCode::NOT_FOUND,
             "text/plain",
@@ -45,57 +52,36 @@ async fn control(state: Arc<IngesterState>, request: Request<Incoming>) -> HttpR
     }
 }
 
-/// A mode is a few hundred bytes: anything much larger is refused before it is buffered.
+/// A mode or scrape setting is a few hundred bytes: anything much larger is refused before
+/// it is buffered.
 const MODE_BODY_LIMIT: usize = 64 * 1024;
 
-/// The JSON body of a setting, at most `MODE_BODY_LIMIT` bytes.
-async fn setting_body(body: Incoming, what: &str) -> Result<bytes::Bytes, HttpResponse> {
-    match Limited::new(body, MODE_BODY_LIMIT).collect().await {
-        Ok(body) => Ok(body.to_bytes()),
-        Err(error) if error.is::<LengthLimitError>() => Err(respond(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "text/plain",
-            format!("{what} is at most {MODE_BODY_LIMIT} bytes of JSON\n"),
-        )),
-        Err(_) => Err(respond(
-            StatusCode::BAD_REQUEST,
-            "text/plain",
-            "body not readable\n",
-        )),
-    }
-}
-
-/// Replaces what is scraped, with the same checks as the CLI and scripts.
-async fn put_scrape(state: &Arc<IngesterState>, body: Incoming) -> HttpResponse {
-    let body = match setting_body(body, "a scrape setting").await {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
-    let config = serde_json::from_slice(&body)
-        .map_err(|e| anyhow::anyhow!("bad scrape settings: {e}"))
-        .and_then(ScrapeConfig::from_json);
-    match config {
-        Ok(config) => {
-            scrape::apply(state, config.clone());
-            json(StatusCode::OK, &config)
+/// Reads a setting's JSON (at most `MODE_BODY_LIMIT` bytes), checks it with `check`, the
+/// same check as the CLI's and scripts', applies it, and answers with it; or says why not.
+async fn put_setting<T: serde::Serialize>(
+    body: Incoming,
+    what: &str,
+    check: impl FnOnce(serde_json::Value) -> anyhow::Result<T>,
+    apply: impl FnOnce(&T),
+) -> HttpResponse {
+    let body = match Limited::new(body, MODE_BODY_LIMIT).collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(error) if error.is::<LengthLimitError>() => {
+            return respond(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "text/plain",
+                format!("{what} is at most {MODE_BODY_LIMIT} bytes of JSON\n"),
+            );
         }
-        Err(error) => respond(StatusCode::BAD_REQUEST, "text/plain", format!("{error}\n")),
-    }
-}
-
-/// Switches the mode, with the same checks as the CLI and scripts.
-async fn put_mode(state: &IngesterState, body: Incoming) -> HttpResponse {
-    let body = match setting_body(body, "a mode").await {
-        Ok(body) => body,
-        Err(response) => return response,
+        Err(_) => return respond(StatusCode::BAD_REQUEST, "text/plain", "body not readable\n"),
     };
-    let mode = serde_json::from_slice(&body)
-        .map_err(|e| anyhow::anyhow!("bad ingester mode: {e}"))
-        .and_then(Mode::from_json);
-    match mode {
-        Ok(mode) => {
-            state.set_mode(mode.clone());
-            json(StatusCode::OK, &mode)
+    let setting = serde_json::from_slice(&body)
+        .map_err(|e| anyhow::anyhow!("bad {what}: {e}"))
+        .and_then(check);
+    match setting {
+        Ok(setting) => {
+            apply(&setting);
+            json(StatusCode::OK, &setting)
         }
         Err(error) => respond(StatusCode::BAD_REQUEST, "text/plain", format!("{error}\n")),
     }

@@ -173,9 +173,10 @@ fn the_timeline_samples_the_run_and_the_init_costs_under_one_percent() {
     assert_eq!(timeline["interval_s"], 0.05);
     let samples = timeline["samples"].as_array().unwrap();
     let expected = wall / 0.05;
-    // Never more than one per interval; fewer on a loaded machine, where sleeps run long.
+    // Never more than one per interval, and one more as the run ends; fewer on a loaded
+    // machine, where sleeps run long.
     assert!(
-        (samples.len() as f64) > expected * 0.5 && (samples.len() as f64) <= expected + 1.0,
+        (samples.len() as f64) > expected * 0.5 && (samples.len() as f64) <= expected + 2.0,
         "{} samples in {wall} s",
         samples.len()
     );

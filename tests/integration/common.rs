@@ -94,30 +94,27 @@ pub fn probe_benchmark(name: &str, default_cmd: &[&str]) -> PathBuf {
     dir
 }
 
-/// A service benchmark of the probe (`probe serve ...`): labelled a service, port 8080.
-pub fn service_benchmark(name: &str, cmd: &[&str]) -> PathBuf {
+/// A probe benchmark whose Dockerfile ends with `lines` (labels, ports).
+pub fn probe_benchmark_with(name: &str, cmd: &[&str], lines: &str) -> PathBuf {
     let dir = probe_benchmark(name, cmd);
     let dockerfile = dir.join("Dockerfile");
     let text = std::fs::read_to_string(&dockerfile).unwrap();
-    std::fs::write(
-        &dockerfile,
-        format!("{text}LABEL io.pyrobench.kind=service\nEXPOSE 8080\n"),
-    )
-    .unwrap();
+    std::fs::write(&dockerfile, format!("{text}{lines}")).unwrap();
     dir
+}
+
+/// A service benchmark of the probe (`probe serve ...`): labelled a service, port 8080.
+pub fn service_benchmark(name: &str, cmd: &[&str]) -> PathBuf {
+    probe_benchmark_with(name, cmd, "LABEL io.pyrobench.kind=service\nEXPOSE 8080\n")
 }
 
 /// A pull benchmark of the probe (`probe pull ...`): labelled pull, pprof on port 6060.
 pub fn pull_benchmark(name: &str, cmd: &[&str]) -> PathBuf {
-    let dir = probe_benchmark(name, cmd);
-    let dockerfile = dir.join("Dockerfile");
-    let text = std::fs::read_to_string(&dockerfile).unwrap();
-    std::fs::write(
-        &dockerfile,
-        format!("{text}LABEL io.pyrobench.mode=pull io.pyrobench.pprof-port=6060\n"),
+    probe_benchmark_with(
+        name,
+        cmd,
+        "LABEL io.pyrobench.mode=pull io.pyrobench.pprof-port=6060\n",
     )
-    .unwrap();
-    dir
 }
 
 /// Writes a script into a scratch folder and returns its path.

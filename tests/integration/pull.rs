@@ -99,10 +99,7 @@ fn pull_labels_that_say_too_little_are_refused_with_the_label_to_add() {
             "io.pyrobench.mode=\"scrape\" is neither push nor pull",
         ),
     ] {
-        let bench = probe_benchmark(name, &["true"]);
-        let dockerfile = bench.join("Dockerfile");
-        let text = std::fs::read_to_string(&dockerfile).unwrap();
-        std::fs::write(&dockerfile, format!("{text}{labels}")).unwrap();
+        let bench = probe_benchmark_with(name, &["true"], labels);
         let (finished, _) = run_script(name, &bench, "build_image(BENCHMARKS[0]);\n", &[]);
         finished.assert_failure();
         assert!(
