@@ -114,6 +114,7 @@ impl<'a> Experiment<'a> {
         let mut result = BenchmarkResult {
             name: self.image.name.clone(),
             image: self.image.tag.clone(),
+            build_args: self.image.build_args.clone(),
             image_id: self.image.id.clone(),
             scenarios: self
                 .specs

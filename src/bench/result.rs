@@ -113,6 +113,9 @@ pub struct BenchmarkResult {
     /// The ID of the image every run used.
     #[serde(default)]
     pub image_id: Option<String>,
+    /// The Dockerfile `ARG`s the image was built with (`build_image(dir, #{ args })`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub build_args: BTreeMap<String, String>,
     pub scenarios: Vec<ScenarioResult>,
     /// False when the experiment stopped before all its runs were made.
     pub complete: bool,

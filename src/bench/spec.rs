@@ -99,6 +99,8 @@ pub struct ImageRef {
     /// The image ID, once resolved: runs use it, so a rebuild of the tag by another
     /// process cannot swap the image under a measurement.
     pub id: Option<String>,
+    /// The Dockerfile `ARG`s it was built with, when pyrobench built it.
+    pub build_args: std::collections::BTreeMap<String, String>,
 }
 
 impl ImageRef {
@@ -114,6 +116,7 @@ impl From<&BuiltImage> for ImageRef {
             name: image.name.clone(),
             tag: image.tag.clone(),
             id: Some(image.id.clone()),
+            build_args: image.build_args.clone(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Images: building a benchmark folder, and reading an image's command.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -21,6 +21,8 @@ pub struct BuiltImage {
     pub service: bool,
     /// Labelled `io.pyrobench.mode=pull`: scraped by the collector, not pushing.
     pub pull: bool,
+    /// The Dockerfile `ARG`s it was built with.
+    pub build_args: BTreeMap<String, String>,
 }
 
 /// Label that makes a benchmark a service: `LABEL io.pyrobench.kind=service`.
@@ -111,7 +113,7 @@ pub fn benchmark_name(dir: &Path) -> Result<String> {
 /// The image tag of a benchmark folder: its name, made safe for Docker (lowercase letters,
 /// digits and a few separators), and a hash of its full path, so that two folders of one
 /// name (`x1/app`, `x2/app`) never share a tag.
-pub fn tag_for(name: &str, dir: &Path) -> String {
+pub fn tag_for(name: &str, dir: &Path, build_args: &BTreeMap<String, String>) -> String {
     use sha2::Digest;
     let canonical = dir.canonicalize().unwrap_or_else(|_| PathBuf::from(dir));
     let digest = sha2::Sha256::digest(canonical.as_os_str().as_encoded_bytes());
@@ -128,9 +130,39 @@ pub fn tag_for(name: &str, dir: &Path) -> String {
         })
         .collect();
     format!(
-        "pyrobench/{}-{hash}:latest",
-        clean.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        "pyrobench/{}-{hash}:{}",
+        clean.trim_matches(|c: char| !c.is_ascii_alphanumeric()),
+        args_tag(build_args)
     )
+}
+
+/// The tag part of an image built with `build_args`: `latest` without any, else the
+/// arguments as `NAME-value_NAME-value`, readable where Docker's tag rules allow (and a
+/// hash of them instead when they would not fit its 128 characters).
+fn args_tag(build_args: &BTreeMap<String, String>) -> String {
+    use sha2::Digest;
+    if build_args.is_empty() {
+        return "latest".to_string();
+    }
+    let plain: Vec<String> = build_args.iter().map(|(k, v)| format!("{k}-{v}")).collect();
+    let tag: String = plain
+        .join("_")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let tag = tag.trim_start_matches(['-', '.']).to_string();
+    if !tag.is_empty() && tag.len() <= 128 {
+        return tag;
+    }
+    let digest = sha2::Sha256::digest(plain.join("\n").as_bytes());
+    let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("args-{hash}")
 }
 
 /// The folder's `.dockerignore`, read as Docker reads it: every pattern anchored at the
@@ -207,9 +239,14 @@ const BUILD_LOG_TAIL: usize = 40;
 impl DockerHost {
     /// Builds the image of a benchmark folder. The folder is the build context. Built
     /// images stay cached, so an unchanged folder builds again in moments.
-    pub async fn build_benchmark(&self, dir: &Path) -> Result<BuiltImage> {
+    pub async fn build_benchmark(
+        &self,
+        dir: &Path,
+        build_args: &BTreeMap<String, String>,
+    ) -> Result<BuiltImage> {
         let name = benchmark_name(dir)?;
-        let tag = tag_for(&name, dir);
+        let tag = tag_for(&name, dir, build_args);
+        let buildargs: HashMap<String, String> = build_args.clone().into_iter().collect();
         let context = context_tar(dir)?;
         let image_labels = HashMap::from([
             (labels::CACHE.to_string(), "true".to_string()),
@@ -221,6 +258,7 @@ impl DockerHost {
             .rm(true)
             .forcerm(true)
             .labels(&image_labels)
+            .buildargs(&buildargs)
             .build();
         let mut log = String::new();
         let mut stream =
@@ -248,6 +286,7 @@ impl DockerHost {
             id,
             service: config.is_service(),
             pull,
+            build_args: build_args.clone(),
         })
     }
 
@@ -329,18 +368,52 @@ mod tests {
         let (x1, x2) = (root.join("x1/app"), root.join("x2/app"));
         std::fs::create_dir_all(&x1).unwrap();
         std::fs::create_dir_all(&x2).unwrap();
-        let tag = tag_for("Fibonacci", &x1);
+        let none = BTreeMap::new();
+        let tag = tag_for("Fibonacci", &x1, &none);
         assert!(
             tag.starts_with("pyrobench/fibonacci-") && tag.ends_with(":latest"),
             "{tag}"
         );
-        assert!(tag_for("my bench!", &x1).starts_with("pyrobench/my-bench-"));
-        assert_ne!(tag_for("app", &x1), tag_for("app", &x2));
+        assert!(tag_for("my bench!", &x1, &none).starts_with("pyrobench/my-bench-"));
+        assert_ne!(tag_for("app", &x1, &none), tag_for("app", &x2, &none));
         // The same folder, however it is named, has one tag.
         assert_eq!(
-            tag_for("app", &x1),
-            tag_for("app", &root.join("x2/../x1/app"))
+            tag_for("app", &x1, &none),
+            tag_for("app", &root.join("x2/../x1/app"), &none)
         );
+        // Build arguments are in the tag: one image per setting, readable.
+        let args = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let versioned = tag_for(
+            "app",
+            &x1,
+            &args(&[("AGENT_VERSION", "0.8.10"), ("RATE", "19")]),
+        );
+        assert!(
+            versioned.ends_with(":AGENT_VERSION-0.8.10_RATE-19"),
+            "{versioned}"
+        );
+        assert_ne!(
+            versioned,
+            tag_for(
+                "app",
+                &x1,
+                &args(&[("AGENT_VERSION", "1.4.0"), ("RATE", "19")])
+            )
+        );
+        let long = "x".repeat(200);
+        let hashed = tag_for("app", &x1, &args(&[("A", long.as_str())]));
+        let tag_part = hashed.rsplit(':').next().unwrap();
+        assert!(
+            tag_part.starts_with("args-") && tag_part.len() == 21,
+            "{hashed}"
+        );
+        let odd = tag_for("app", &x1, &args(&[("V", "a/b c")]));
+        assert!(odd.ends_with(":V-a-b-c"), "{odd}");
         std::fs::remove_dir_all(&root).unwrap();
     }
 

@@ -134,6 +134,7 @@ pub fn complete() -> BenchmarkResult {
         })
         .collect();
     let mut result = BenchmarkResult {
+        build_args: Default::default(),
         image_id: Some("sha256:0123abcd".into()),
         name: "fibonacci-rust".into(),
         image: "pyrobench/fibonacci-rust:latest".into(),
@@ -152,6 +153,7 @@ pub fn complete() -> BenchmarkResult {
 /// The experiment that stopped: 3 baseline runs, and an agent whose only run failed.
 pub fn stopped() -> BenchmarkResult {
     let mut result = BenchmarkResult {
+        build_args: Default::default(),
         image_id: Some("sha256:0123abcd".into()),
         name: "fibonacci-python".into(),
         image: "pyrobench/fibonacci-python:latest".into(),
@@ -242,6 +244,7 @@ pub fn timed() -> BenchmarkResult {
         .collect();
     agent.push(failed_run(Some(4)));
     let mut result = BenchmarkResult {
+        build_args: Default::default(),
         image_id: None,
         name: "fibonacci-timed".into(),
         image: "pyrobench/fibonacci-timed:latest".into(),
@@ -298,6 +301,7 @@ pub fn loaded() -> BenchmarkResult {
             .collect()
     };
     let mut result = BenchmarkResult {
+        build_args: Default::default(),
         image_id: None,
         name: "service-timed".into(),
         image: "pyrobench/service-timed:latest".into(),

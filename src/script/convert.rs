@@ -308,6 +308,38 @@ pub fn ingester_settings(map: &Map) -> Result<IngesterSettings> {
     })
 }
 
+/// `build_image(dir, #{ args: #{ NAME: "value" } })`: the Dockerfile `ARG`s to pass.
+pub fn build_args(map: &Map) -> Result<std::collections::BTreeMap<String, String>> {
+    check_keys(map, &["args"], "build_image's options")?;
+    let Some(args) = map.get("args") else {
+        return Ok(Default::default());
+    };
+    let args = args.clone().try_cast::<Map>().ok_or_else(|| {
+        anyhow!("build_image: `args` must be a map such as #{{ AGENT_VERSION: \"1.4.0\" }}")
+    })?;
+    let mut out = std::collections::BTreeMap::new();
+    for (name, value) in args {
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            bail!(
+                "build_image: `{name}` cannot be a Dockerfile ARG name: use letters, digits and _"
+            );
+        }
+        if value.is_unit() || value.is::<Map>() || value.is::<rhai::Array>() {
+            bail!(
+                "build_image: ARG {name} must be a string or a number, not {}",
+                value.type_name()
+            );
+        }
+        out.insert(name.to_string(), value.to_string());
+    }
+    Ok(out)
+}
+
 /// An image from `build_image`, or an image tag.
 pub fn image(value: &Dynamic) -> Result<ImageRef> {
     if let Some(image) = value.clone().try_cast::<BuiltImage>() {
@@ -328,6 +360,7 @@ pub fn image(value: &Dynamic) -> Result<ImageRef> {
             .to_string(),
         tag: tag.to_string(),
         id: None,
+        build_args: Default::default(),
     })
 }
 

@@ -24,12 +24,27 @@ pub fn register(engine: &mut Engine, session: &Arc<Session>) {
         .register_get("mode", |image: &mut BuiltImage| {
             if image.pull { "pull" } else { "push" }.to_string()
         })
+        .register_get("args", |image: &mut BuiltImage| {
+            image
+                .build_args
+                .iter()
+                .map(|(k, v)| (k.into(), Dynamic::from(v.clone())))
+                .collect::<Map>()
+        })
         .register_fn("to_string", |image: &mut BuiltImage| image.tag.clone());
 
     let s = session.clone();
     engine.register_fn("build_image", move |dir: &str| -> FnResult<BuiltImage> {
-        rt(s.build_image(Path::new(dir)))
+        rt(s.build_image(Path::new(dir), &Default::default()))
     });
+    let s = session.clone();
+    engine.register_fn(
+        "build_image",
+        move |dir: &str, options: Map| -> FnResult<BuiltImage> {
+            let args = rt(convert::build_args(&options))?;
+            rt(s.build_image(Path::new(dir), &args))
+        },
+    );
 
     engine
         .register_type_with_name::<ContainerObj>("Container")

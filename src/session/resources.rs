@@ -24,11 +24,15 @@ pub(super) struct Resources {
 }
 
 impl Session {
-    pub fn build_image(&self, dir: &Path) -> Result<BuiltImage> {
+    pub fn build_image(
+        &self,
+        dir: &Path,
+        build_args: &std::collections::BTreeMap<String, String>,
+    ) -> Result<BuiltImage> {
         let docker = self.docker()?;
         eprintln!("building {} ...", dir.display());
         let started = Instant::now();
-        let image = self.block_on(docker.build_benchmark(dir))?;
+        let image = self.block_on(docker.build_benchmark(dir, build_args))?;
         eprintln!(
             "built {} as {} in {:.1} s",
             dir.display(),

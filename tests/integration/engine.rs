@@ -116,6 +116,66 @@ fn builds_an_image_from_a_folder_and_measures_cpu_in_an_image_without_libc() {
 }
 
 #[test]
+fn build_arguments_reach_the_dockerfile_and_are_in_the_tag_and_the_json() {
+    let _shared = shared();
+    let bench = probe_benchmark_with(
+        "build-args",
+        &["true"],
+        "ARG AGENT_VERSION=1.0\nLABEL io.pyrobench.agent.version=$AGENT_VERSION\n",
+    );
+    let (finished, json) = run_script(
+        "build-args",
+        &bench,
+        "let plain = build_image(BENCHMARKS[0]);\n\
+         let versioned = build_image(BENCHMARKS[0], #{ args: #{ AGENT_VERSION: \"2.5\" } });\n\
+         print(`tags ${plain.tag} ${versioned.tag} args ${versioned.args.AGENT_VERSION}`);\n\
+         save(measure(versioned, #{}, #{ runs: 1, warmup: 0 }));\n",
+        &[],
+    );
+    finished.assert_success();
+    let line = finished
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("tags "))
+        .unwrap();
+    let words: Vec<&str> = line.split(' ').collect();
+    let (plain, versioned) = (words[1], words[2]);
+    assert!(plain.ends_with(":latest"), "{line}");
+    assert!(versioned.ends_with(":AGENT_VERSION-2.5"), "{line}");
+    assert_eq!(words[4], "2.5", "{line}");
+    let label = |tag: &str| {
+        let out = std::process::Command::new("docker")
+            .args(["image", "inspect", "--format"])
+            .arg("{{index .Config.Labels \"io.pyrobench.agent.version\"}}")
+            .arg(tag)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(label(plain), "1.0");
+    assert_eq!(label(versioned), "2.5");
+    let json = read_json(&json);
+    assert_eq!(
+        json["benchmarks"][0]["build_args"],
+        serde_json::json!({ "AGENT_VERSION": "2.5" })
+    );
+    assert_nothing_left(&finished);
+    // A name that cannot be an ARG is refused with what a name may hold.
+    let (finished, _) = run_script(
+        "build-args",
+        &bench,
+        "build_image(BENCHMARKS[0], #{ args: #{ \"agent-version\": \"2\" } });\n",
+        &[],
+    );
+    finished.assert_failure();
+    assert!(
+        finished.stderr.contains("cannot be a Dockerfile ARG name"),
+        "{}",
+        finished.stderr
+    );
+}
+
+#[test]
 fn a_failing_dockerfile_shows_its_build_log() {
     let _shared = shared();
     let bench = scratch("broken-build");

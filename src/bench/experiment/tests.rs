@@ -90,6 +90,7 @@ fn image() -> ImageRef {
         name: "fib".into(),
         tag: "pyrobench/fib:1".into(),
         id: Some("sha256:f1b".into()),
+        build_args: Default::default(),
     }
 }
 
