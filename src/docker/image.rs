@@ -112,15 +112,23 @@ pub fn benchmark_name(dir: &Path) -> Result<String> {
 
 /// The image tag of a benchmark folder: its name, made safe for Docker (lowercase letters,
 /// digits and a few separators), and a hash of its full path, so that two folders of one
-/// name (`x1/app`, `x2/app`) never share a tag.
+/// name (`x1/app`, `x2/app`) never share a tag; the tag part names the build arguments.
 pub fn tag_for(name: &str, dir: &Path, build_args: &BTreeMap<String, String>) -> String {
     use sha2::Digest;
     let canonical = dir.canonicalize().unwrap_or_else(|_| PathBuf::from(dir));
     let digest = sha2::Sha256::digest(canonical.as_os_str().as_encoded_bytes());
     let hash: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-    let clean: String = name
-        .to_lowercase()
-        .chars()
+    let clean = tag_safe(&name.to_lowercase());
+    format!(
+        "pyrobench/{}-{hash}:{}",
+        clean.trim_matches(|c: char| !c.is_ascii_alphanumeric()),
+        args_tag(build_args)
+    )
+}
+
+/// `text` with every character Docker does not allow in a name or tag as `-`.
+fn tag_safe(text: &str) -> String {
+    text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
                 c
@@ -128,12 +136,7 @@ pub fn tag_for(name: &str, dir: &Path, build_args: &BTreeMap<String, String>) ->
                 '-'
             }
         })
-        .collect();
-    format!(
-        "pyrobench/{}-{hash}:{}",
-        clean.trim_matches(|c: char| !c.is_ascii_alphanumeric()),
-        args_tag(build_args)
-    )
+        .collect()
 }
 
 /// The tag part of an image built with `build_args`: `latest` without any, else the
@@ -145,17 +148,7 @@ fn args_tag(build_args: &BTreeMap<String, String>) -> String {
         return "latest".to_string();
     }
     let plain: Vec<String> = build_args.iter().map(|(k, v)| format!("{k}-{v}")).collect();
-    let tag: String = plain
-        .join("_")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let tag = tag_safe(&plain.join("_"));
     let tag = tag.trim_start_matches(['-', '.']).to_string();
     if !tag.is_empty() && tag.len() <= 128 {
         return tag;

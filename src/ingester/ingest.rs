@@ -20,7 +20,7 @@ use super::http::{HttpResponse, accept, respond, serve_connection};
 use super::mode::Action;
 use super::protocol::{Endpoint, Rejection};
 use super::state::IngesterState;
-use super::stats::Handled;
+use super::stats::{Handled, unix_now_s};
 use super::workers::Workers;
 
 /// What the handler decided about the connection.
@@ -143,10 +143,7 @@ async fn handle_ingest(
     reset: Arc<Notify>,
 ) -> Option<HttpResponse> {
     let started = Instant::now();
-    let arrived_unix_s = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or_default();
+    let arrived_unix_s = unix_now_s();
     let Some(endpoint) = Endpoint::from_path(request.uri().path()) else {
         return Some(respond(
             StatusCode::NOT_FOUND,

@@ -84,6 +84,14 @@ pub const IN_FLIGHT: &str = "in_flight";
 /// closed while it was delayed, or its task ended).
 pub const ABORTED: &str = "aborted";
 
+/// Now, in seconds since the Unix epoch: the timeline's clock.
+pub fn unix_now_s() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default()
+}
+
 /// One request, when it arrived and how it was answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestEvent {

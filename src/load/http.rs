@@ -141,13 +141,13 @@ impl HttpTarget {
                 }
                 self.buffer.resize(self.buffer.len() * 2, 0);
             }
+            let nothing_yet = filled == 0 && !decoder.started();
             let read = stream
                 .read(&mut self.buffer[filled..])
                 .await
-                .map_err(|_| !decoder.started() && filled == 0)?;
+                .map_err(|_| nothing_yet)?;
             if read == 0 {
-                let fresh = !decoder.started() && filled == 0;
-                return decoder.closed().map_err(|_| fresh);
+                return decoder.closed().map_err(|_| nothing_yet);
             }
             filled += read;
             let (used, answer) = decoder.feed(&self.buffer[..filled]).map_err(|_| false)?;
@@ -169,9 +169,17 @@ impl Target for HttpTarget {
         if std::mem::replace(&mut self.busy, true) {
             self.stream = None;
         }
+        let outcome = self.attempt().await;
+        self.busy = false;
+        outcome
+    }
+}
+
+impl HttpTarget {
+    /// One request, on the open connection or a new one.
+    async fn attempt(&mut self) -> Outcome {
         let reused = self.stream.is_some();
         if self.connect().await.is_none() {
-            self.busy = false;
             return Outcome::Connect;
         }
         let mut result = self.exchange().await;
@@ -179,15 +187,11 @@ impl Target for HttpTarget {
         // a new one, as browsers and hyper's pool do.
         if reused && result == Err(true) {
             self.stream = None;
-            result = match self.connect().await {
-                Some(_) => self.exchange().await,
-                None => {
-                    self.busy = false;
-                    return Outcome::Connect;
-                }
-            };
+            if self.connect().await.is_none() {
+                return Outcome::Connect;
+            }
+            result = self.exchange().await;
         }
-        self.busy = false;
         match result {
             Ok(answer) => {
                 if !answer.keep_alive {

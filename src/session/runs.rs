@@ -9,6 +9,7 @@ use super::Session;
 use crate::bench::experiment::{Experiment, Runner, Step, Stopped};
 use crate::bench::result::BenchmarkResult;
 use crate::bench::spec::{ImageRef, RunOptions, ScenarioSpec};
+use crate::ingester::client::IngesterHandle;
 use crate::ingester::stats::RunCounts;
 use crate::measure::actions::{ScheduledAction, fire_during};
 use crate::measure::record::RunRecord;
@@ -60,12 +61,7 @@ impl Session {
                 after: Duration::ZERO,
                 label: format!("scraping {target} starts"),
                 action: Box::new(move || {
-                    bridge.block_on(async {
-                        for ingester in &ingesters {
-                            ingester.scrape(vec![target.clone()]).await?;
-                        }
-                        Ok(())
-                    })
+                    bridge.block_on(scrape_on(&ingesters, vec![target.clone()]))
                 }),
             }
         });
@@ -81,12 +77,7 @@ impl Session {
             };
             let fired = fire_during(&self.bridge, run, actions);
             if scraped.is_some() {
-                self.block_on(async {
-                    for ingester in &ingesters {
-                        ingester.scrape(Vec::new()).await?;
-                    }
-                    Ok(())
-                })?;
+                self.block_on(scrape_on(&ingesters, Vec::new()))?;
             }
             let (mut outcome, events) = fired?;
             outcome.record.actions = events;
@@ -153,6 +144,14 @@ impl Session {
             error
         })
     }
+}
+
+/// Every ingester of `ingesters` scrapes `targets` from now on (none: stops scraping).
+async fn scrape_on(ingesters: &[IngesterHandle], targets: Vec<String>) -> Result<()> {
+    for ingester in ingesters {
+        ingester.scrape(targets.clone()).await?;
+    }
+    Ok(())
 }
 
 /// The experiment's runner: real runs in Docker, progress on stderr.

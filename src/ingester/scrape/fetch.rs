@@ -59,23 +59,23 @@ pub async fn fetch(
     limit: usize,
     hold: impl FnOnce(TcpStream),
 ) -> Result<Bytes, Failure> {
-    if action == ScrapeAction::Skip {
-        return Err("skipped".into());
-    }
-    let stream = TcpStream::connect(target)
-        .await
-        .map_err(|_| "connect".to_string())?;
-    let _ = stream.set_nodelay(true);
+    let connect = || async {
+        let stream = TcpStream::connect(target)
+            .await
+            .map_err(|_| "connect".to_string())?;
+        let _ = stream.set_nodelay(true);
+        Ok::<_, Failure>(stream)
+    };
     match action {
-        ScrapeAction::Skip => unreachable!("returned above"),
+        ScrapeAction::Skip => Err("skipped".into()),
         ScrapeAction::Hang => {
-            let mut stream = stream;
+            let mut stream = connect().await?;
             send_raw(&mut stream, target, path).await?;
             hold(stream);
             Err("hang".into())
         }
         ScrapeAction::Reset => {
-            let mut stream = stream;
+            let mut stream = connect().await?;
             send_raw(&mut stream, target, path).await?;
             read_into_body(&mut stream).await;
             let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
@@ -85,7 +85,7 @@ pub async fn fetch(
         ScrapeAction::Read {
             body_delay,
             read_rate,
-        } => read(stream, target, path, body_delay, read_rate, limit).await,
+        } => read(connect().await?, target, path, body_delay, read_rate, limit).await,
     }
 }
 

@@ -21,7 +21,7 @@ use super::mode::Mode;
 use super::protocol::budget::Budget;
 use super::protocol::pprof::count_samples;
 use super::state::IngesterState;
-use super::stats::Handled;
+use super::stats::{Handled, unix_now_s};
 
 /// Connections hang mode holds per job at most; older ones are let go first.
 const HELD_LIMIT: usize = 64;
@@ -94,11 +94,7 @@ async fn scrape_once(
         return;
     }
     let endpoint = format!("scrape {}", job.path.split('?').next().unwrap_or(&job.path));
-    let begun_unix_s = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or_default();
-    let scrape = state.stats.begin_scrape(&endpoint, begun_unix_s);
+    let scrape = state.stats.begin_scrape(&endpoint, unix_now_s());
     let started = Instant::now();
     let limit = state.limits.max_body_bytes;
     let hold = |stream| {
